@@ -1,0 +1,175 @@
+"""The `valuelens` command: a thin typer app over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from valuelens.backends import DEFAULT_MODEL
+from valuelens.errors import BackendError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Which values does a language model put first?")
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", help="SQLite store (default $VALUELENS_STORE or ./.valuelens/store.sqlite)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _fail(exc: InputError | BackendError) -> None:
+    lines = exc.render() if isinstance(exc, InputError) else [str(exc)]
+    sys.stderr.write("".join(f"{line}\n" for line in lines))  # plain: one unwrapped line per problem
+    raise typer.Exit(exc.exit_code)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[bold]asking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("prompts"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("run", total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=float) + "\n")
+
+
+@app.command()
+def run(
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="provider/model, e.g. llamacpp/gemma-3-270m, llamacpp/PATH.gguf, synthetic/default",
+        ),
+    ] = DEFAULT_MODEL,
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every random choice in the analysis.")] = 0,
+    system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")] = None,
+    persona: Annotated[str | None, typer.Option(help="Bundled persona name or a one-line persona text.")] = None,
+    principle: Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")] = None,
+    paraphrases: Annotated[bool, typer.Option("--paraphrases", help="Also ask every paraphrase.")] = False,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask a dilemma suite in both option orders and show the model's value profile."""
+    from valuelens import run as run_suite
+    from valuelens.prompts import read_text_arg
+    from valuelens.report import print_run
+    from valuelens.suites import resolve_persona, resolve_principle
+
+    try:
+        principle_obj = resolve_principle(principle)
+        with _progress(err.is_terminal) as progress:
+            result = run_suite(
+                model,
+                suite,
+                limit=limit,
+                seed=seed,
+                system_prompt=read_text_arg(system_prompt, "system prompt"),
+                persona=resolve_persona(persona),
+                principle=principle_obj.text if principle_obj else None,
+                paraphrases=paraphrases,
+                samples=samples,
+                store=store,
+                progress=progress,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    if as_json:
+        _print_json(summary)
+    else:
+        print_run(summary, Console())
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a stored run's value profile again (no model calls)."""
+    from valuelens import load_run
+    from valuelens.report import print_run
+
+    try:
+        result = load_run(run_id, store=store)
+    except InputError as exc:
+        _fail(exc)
+    summary = result.summary()
+    _print_json(summary) if as_json else print_run(summary, Console())
+
+
+@app.command()
+def runs(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """List the runs in the store, newest first."""
+    from rich.table import Table
+
+    from valuelens.store import Store
+
+    with Store(store) as st:
+        records = st.list_runs()
+    rows = [
+        {
+            "run_id": r.run_id,
+            "kind": r.kind,
+            "model": r.model,
+            "suite": r.suite,
+            "status": r.status,
+            "calls": r.stats.get("model_calls", 0),
+            "failed": r.stats.get("failed", 0),
+        }
+        for r in records
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(*rows[0].keys()) if rows else Table("run_id")
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    Console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

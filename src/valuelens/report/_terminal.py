@@ -1,0 +1,80 @@
+"""Short terminal output of a run: the values chosen for and against, position bias, where it is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+TOP = 10
+
+
+def _fmt_ci(lo: float | None, hi: float | None) -> str:
+    return "n too small" if lo is None or hi is None else f"[{lo:+.0f}, {hi:+.0f}]"
+
+
+def significance(row: dict[str, Any]) -> int:
+    """+1 when the interval lies above 0, -1 below, 0 otherwise (or no interval)."""
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    if lo is not None and lo > 0:
+        return 1
+    if hi is not None and hi < 0:
+        return -1
+    return 0
+
+
+def _style(row: dict[str, Any]) -> str:
+    return {1: "green", -1: "red", 0: "dim"}[significance(row)]
+
+
+def values_table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("value")
+    table.add_column("score", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("n", justify="right")
+    for r in rows:
+        style = _style(r)
+        table.add_row(r["value"], f"{r['score']:+.0f}", _fmt_ci(r["ci_low"], r["ci_high"]), str(r["n"]), style=style)
+    return table
+
+
+def bias_sentence(pb: dict[str, Any]) -> str:
+    v, lo, hi = pb["value"], pb["ci_low"], pb["ci_high"]
+    if pb["n"] == 0:
+        return "Position bias: no dilemma answered in both orders."
+    ci = f"{v:+.2f} [{lo:+.2f}, {hi:+.2f}], n={pb['n']}"
+    if lo > 0:
+        what = "prefers the first-listed option"
+    elif hi < 0:
+        what = "prefers the second-listed option"
+    else:
+        what = "no detectable preference for either position"
+    strength = " (strong)" if abs(v) >= 0.15 else ""
+    return f"Position bias {ci}: {what}{strength}. Scores average both orders, so this bias does not enter them."
+
+
+def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
+    """Print the ranking (most and least chosen values), the reliability line and the store path."""
+    console = console or Console()
+    values = summary["values"]
+    shown_for = values[:TOP]
+    shown_against = list(reversed(values[-TOP:])) if len(values) > TOP else []
+    console.print(
+        f"[bold]{summary['model']}[/] on suite [bold]{summary['suite']}[/]: {summary['items']} dilemmas, "
+        f"both option orders. Score = 100*(chosen - passed over)/(both), expected counts; 95% bootstrap CI."
+    )
+    console.print(values_table(shown_for, "Values chosen most"))
+    if shown_against:
+        console.print(values_table(shown_against, "Values chosen least"))
+    significant = sum(1 for r in values if significance(r))
+    console.print(
+        f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected; green for, red against)."
+    )
+    console.print(bias_sentence(summary["position_bias"]))
+    failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
+    console.print(
+        f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
+        f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
+    )

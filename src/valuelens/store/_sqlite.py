@@ -1,0 +1,250 @@
+"""SQLite store: every response keyed by a hash of what shaped it, runs, and which prompts a run asked.
+
+Each response is committed on its own as it arrives (WAL journal), so a crash or kill loses at most
+the requests in flight, and a rerun finds everything else cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STORE = Path(".valuelens") / "store.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    backend TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    tokens_prompt INTEGER NOT NULL DEFAULT 0,
+    tokens_evaluated INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    status TEXT NOT NULL,
+    stats TEXT
+);
+CREATE TABLE IF NOT EXISTS run_items (
+    run_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    variant INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (run_id, item_id, variant, ord)
+);
+CREATE TABLE IF NOT EXISTS run_payloads (
+    run_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (run_id, item_id)
+);
+"""
+
+
+def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """--store PATH, else $VALUELENS_STORE, else ./.valuelens/store.sqlite."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get("VALUELENS_STORE")
+    return Path(env).expanduser() if env else DEFAULT_STORE
+
+
+@dataclass(frozen=True)
+class Response:
+    key: str
+    status: str
+    result: Any
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    kind: str
+    model: str
+    fingerprint: str
+    suite: str
+    spec: dict[str, Any]
+    created: float
+    updated: float
+    status: str
+    stats: dict[str, Any]
+
+
+class Store:
+    """One SQLite file. Open with `Store(path)`; usable as a context manager."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_store_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)  # idempotent; executescript manages its own transaction
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # responses -------------------------------------------------------------------------------------
+    def get_ok(self, keys: Iterable[str]) -> dict[str, Any]:
+        """Answered responses among `keys`: key -> decoded result."""
+        out: dict[str, Any] = {}
+        keys = list(dict.fromkeys(keys))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, result FROM responses WHERE status='ok' AND key IN ({marks})", chunk)
+            out.update((k, json.loads(r)) for k, r in rows)
+        return out
+
+    def failures(self, keys: Iterable[str]) -> dict[str, str]:
+        """Failed responses among `keys`: key -> reason."""
+        out: dict[str, str] = {}
+        keys = list(dict.fromkeys(keys))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, error FROM responses WHERE status='failed' AND key IN ({marks})", chunk
+            )
+            out.update((k, e or "") for k, e in rows)
+        return out
+
+    def put_response(
+        self,
+        key: str,
+        backend: str,
+        kind: str,
+        result: Any = None,
+        error: str | None = None,
+        tokens_prompt: int = 0,
+        tokens_evaluated: int = 0,
+    ) -> None:
+        """Commit one response (answer, or failure with its reason). A failure never overwrites an answer."""
+        status = "failed" if error is not None else "ok"
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO responses (key, backend, kind, status, result, error, tokens_prompt,
+                       tokens_evaluated, attempts, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                   ON CONFLICT(key) DO UPDATE SET
+                       status=excluded.status, result=excluded.result, error=excluded.error,
+                       tokens_prompt=excluded.tokens_prompt, tokens_evaluated=excluded.tokens_evaluated,
+                       attempts=responses.attempts + 1, created=excluded.created
+                   WHERE responses.status != 'ok'""",
+                (
+                    key,
+                    backend,
+                    kind,
+                    status,
+                    json.dumps(result),
+                    error,
+                    tokens_prompt,
+                    tokens_evaluated,
+                    time.time(),
+                ),
+            )
+
+    # runs ------------------------------------------------------------------------------------------
+    def begin_run(
+        self,
+        run_id: str,
+        kind: str,
+        model: str,
+        fingerprint: str,
+        suite: str,
+        spec: dict[str, Any],
+        items: list[tuple[str, int, int, str]],
+        payloads: dict[str, dict[str, Any]],
+    ) -> None:
+        """Record a run, the keys of every prompt it asks and its items, in one transaction."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO runs (run_id, kind, model, fingerprint, suite, spec, created, updated, status)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')
+                   ON CONFLICT(run_id) DO UPDATE SET updated=excluded.updated""",
+                (run_id, kind, model, fingerprint, suite, json.dumps(spec, sort_keys=True), now, now),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO run_items (run_id, item_id, variant, ord, key) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, i, v, o, k) for i, v, o, k in items],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO run_payloads (run_id, item_id, payload) VALUES (?, ?, ?)",
+                [(run_id, i, json.dumps(p, sort_keys=True)) for i, p in payloads.items()],
+            )
+
+    def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status=?, stats=?, updated=? WHERE run_id=?",
+                (status, json.dumps(stats, sort_keys=True), time.time(), run_id),
+            )
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """A run by id or by a unique prefix of its id."""
+        rows = self._db.execute(
+            "SELECT run_id, kind, model, fingerprint, suite, spec, created, updated, status, stats "
+            "FROM runs WHERE run_id LIKE ? ORDER BY created",
+            (run_id.replace("%", "") + "%",),
+        ).fetchall()
+        if len(rows) != 1:
+            return None
+        r = rows[0]
+        return RunRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8], json.loads(r[9] or "{}"))
+
+    def list_runs(self) -> list[RunRecord]:
+        rows = self._db.execute("SELECT run_id FROM runs ORDER BY updated DESC").fetchall()
+        return [rec for (rid,) in rows if (rec := self.get_run(rid)) is not None]
+
+    def run_items(self, run_id: str) -> list[tuple[str, int, int, str]]:
+        rows = self._db.execute(
+            "SELECT item_id, variant, ord, key FROM run_items WHERE run_id=? ORDER BY rowid", (run_id,)
+        )
+        return [(i, v, o, k) for i, v, o, k in rows]
+
+    def run_payloads(self, run_id: str) -> dict[str, dict[str, Any]]:
+        rows = self._db.execute("SELECT item_id, payload FROM run_payloads WHERE run_id=? ORDER BY rowid", (run_id,))
+        return {i: json.loads(p) for i, p in rows}

@@ -1,0 +1,166 @@
+"""Load and validate dilemma suites from JSONL or CSV; every problem is one `file:line: field: problem` line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from valuelens.errors import InputError
+from valuelens.lexicon import Lexicon, load_lexicon
+from valuelens.suites._schema import Dilemma, Suite
+
+BUNDLED = {"core": "core.jsonl"}
+CSV_LIST_SEP = ";"
+
+
+def bundled_path(name: str) -> Path:
+    """Path of a bundled data file under suites/data/."""
+    return Path(str(resources.files("valuelens.suites").joinpath("data", name)))
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "record"
+
+
+def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for e in err.errors():
+        kind = e["type"]
+        if kind == "missing":
+            msg = "missing field"
+        elif kind == "extra_forbidden":
+            msg = "unknown field"
+        else:
+            msg = e["msg"].removeprefix("Value error, ").lower()
+        out.append((_field(e["loc"]), msg))
+    return out
+
+
+def _check_values(d: Dilemma, lexicon: Lexicon) -> tuple[Dilemma, list[tuple[str, str]]]:
+    """Resolve synonyms to lexicon names; report unknown names."""
+    problems: list[tuple[str, str]] = []
+    update: dict[str, Any] = {}
+    for side in ("action_a", "action_b"):
+        action = getattr(d, side)
+        resolved = []
+        for i, name in enumerate(action.values):
+            canon = lexicon.resolve(name)
+            if canon is None:
+                hint = lexicon.suggest(name)
+                tail = f" (did you mean '{hint}'?)" if hint else ""
+                problems.append((f"{side}.values[{i}]", f"unknown value '{name}'{tail}"))
+            else:
+                resolved.append(canon)
+        if not problems and tuple(resolved) != action.values:
+            update[side] = action.model_copy(update={"values": tuple(dict.fromkeys(resolved))})
+    return (d.model_copy(update=update) if update else d), problems
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line), None
+            except json.JSONDecodeError as exc:
+                yield lineno, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+
+
+def _split(cell: str | None) -> list[str]:
+    return [p.strip() for p in (cell or "").split(CSV_LIST_SEP) if p.strip()]
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """CSV columns: id, domain, situation, question, action_a, action_a_values, action_a_parties,
+    action_b, action_b_values, action_b_parties (lists separated by ';')."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        reader.fieldnames  # noqa: B018  (reads the header, so line numbers below are right)
+        line = reader.line_num + 1
+        for row in reader:
+            rec: dict[str, Any] = {}
+            for key, cell in row.items():
+                if key is None:
+                    yield line, None, "row has more cells than the header"
+                    break
+                base = key.strip()
+                if base in ("action_a", "action_b"):
+                    rec.setdefault(base, {})["text"] = cell
+                elif base.endswith(("_values", "_parties")) and base.startswith(("action_a", "action_b")):
+                    side, _, what = base.rpartition("_")
+                    rec.setdefault(side, {})[what] = _split(cell)
+                elif cell not in (None, ""):
+                    rec[base] = cell
+            else:
+                yield line, rec, None
+            line = reader.line_num + 1
+
+
+def parse_dilemmas(path: Path, lexicon: Lexicon | None = None) -> list[Dilemma]:
+    """Read and validate every record of a JSONL or CSV suite file.
+
+    Raises:
+        InputError: with one line per problem, when anything is wrong (nothing is returned then).
+    """
+    lexicon = lexicon or load_lexicon()
+    shown = str(path)
+    if not path.exists():
+        raise InputError(f"{shown}: file not found")
+    records = _csv_records(path) if path.suffix.lower() == ".csv" else _jsonl_records(path)
+    problems: list[str] = []
+    dilemmas: list[Dilemma] = []
+    first_line: dict[str, int] = {}
+    n_records = 0
+    try:
+        for lineno, rec, parse_error in records:
+            n_records += 1
+            if parse_error:
+                problems.append(f"{shown}:{lineno}: record: {parse_error}")
+                continue
+            if not isinstance(rec, dict):
+                problems.append(f"{shown}:{lineno}: record: expected a JSON object")
+                continue
+            try:
+                d = Dilemma.model_validate(rec)
+            except ValidationError as exc:
+                problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in _pydantic_problems(exc)]
+                continue
+            d, value_problems = _check_values(d, lexicon)
+            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in value_problems]
+            if d.id in first_line:
+                problems.append(f"{shown}:{lineno}: id: duplicate id '{d.id}' (first on line {first_line[d.id]})")
+            else:
+                first_line[d.id] = lineno
+            dilemmas.append(d)
+    except UnicodeDecodeError as exc:
+        problems.append(f"{shown}:1: file: not UTF-8 text ({exc.reason})")
+    except csv.Error as exc:
+        problems.append(f"{shown}:1: file: unreadable CSV ({exc})")
+    if n_records == 0 and not problems:
+        problems.append(f"{shown}:1: file: empty suite, no dilemmas")
+    if problems:
+        raise InputError(problems)
+    return dilemmas
+
+
+def load_suite(spec: str = "core", lexicon: Lexicon | None = None) -> Suite:
+    """Load a suite by bundled name or path (.jsonl or .csv).
+
+    Args:
+        spec: "core" (the bundled suite), or a path to a JSONL/CSV file.
+    """
+    if spec in BUNDLED:
+        path = bundled_path(BUNDLED[spec])
+        return Suite(name=spec, source=f"bundled:{spec}", dilemmas=tuple(parse_dilemmas(path, lexicon)))
+    path = Path(spec).expanduser()
+    if not path.exists() and path.suffix == "":
+        known = ", ".join(BUNDLED)
+        raise InputError(f"{spec}: no such suite file or bundled suite (bundled: {known})")
+    return Suite(name=path.stem, source=str(path), dilemmas=tuple(parse_dilemmas(path, lexicon)))
