@@ -62,8 +62,10 @@ def _expected_bias(backend: SyntheticBackend, table) -> float:
     total = []
     for a, b in zip(table.values_a, table.values_b, strict=True):
         da = t.strength * (np.mean([t.utility(v) for v in a]) - np.mean([t.utility(v) for v in b]))
+
         def p(z: float) -> float:
             return float(np.sum(w / (1 + np.exp(-(z + t.position_bias_logit + t.noise_sd * x)))))
+
         total.append((p(da) + p(-da)) / 2 - 0.5)
     return float(np.mean(total))
 
@@ -82,8 +84,20 @@ def test_json_output_has_the_documented_fields(suite_file) -> None:
     result = runner.invoke(app, ["run", "-m", "synthetic/default", "-s", str(suite_file(20)), "--json", "--seed", "3"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    for key in ("run_id", "model", "suite", "items", "model_calls", "cached_calls", "tokens_prompt",
-                "tokens_evaluated", "seconds", "failed", "position_bias", "values"):
+    for key in (
+        "run_id",
+        "model",
+        "suite",
+        "items",
+        "model_calls",
+        "cached_calls",
+        "tokens_prompt",
+        "tokens_evaluated",
+        "seconds",
+        "failed",
+        "position_bias",
+        "values",
+    ):
         assert key in out
     assert out["items"] == 20 and out["model_calls"] == 40 and out["failed"] == 0
     assert set(out["position_bias"]) >= {"value", "ci_low", "ci_high"}

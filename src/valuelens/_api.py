@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from valuelens import __version__
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, p_first, prompt_key
+from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, answer_kinds, execute, p_first, prompt_key
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
@@ -34,6 +34,8 @@ class Run:
         table: the choice table (both orders per dilemma and wording).
         failures: prompt key -> reason, for prompts without an answer.
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
+        kinds: counts of answers of special kinds (bounded log-probabilities, refusals, unparsed samples).
+        cost_usd: estimated cost of the invocation, None when the model's price is unknown.
     """
 
     record: RunRecord
@@ -43,6 +45,8 @@ class Run:
     store_path: Path
     invocation: ExecStats | None = None
     seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)
+    cost_usd: float | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -84,14 +88,70 @@ class Run:
             "cached_calls": inv.cached_calls,
             "tokens_prompt": inv.tokens_prompt,
             "tokens_evaluated": inv.tokens_evaluated,
+            "tokens_completion": inv.tokens_completion,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
+            **{k: self.kinds.get(k, 0) for k in ("bounded", "refused", "refused_samples", "unparsed_samples")},
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
             "values": [s.to_dict() for s in self.value_scores(n_boot=n_boot)],
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
         }
+
+    def report_data(self, n_boot: int = N_BOOT) -> dict[str, Any]:
+        """What the HTML report shows: the summary plus kind, date, settings, theory lenses and every choice."""
+        from valuelens.report._export import choice_rows
+
+        data = self.summary(n_boot)
+        data.setdefault("kind", self.record.kind)
+        data["created"] = self.record.created
+        spec = self.record.spec
+        data["settings"] = {k: spec[k] for k in ("samples", "paraphrases", "limit", "seed") if k in spec}
+        if self.invocation is None:  # loaded from the store: report what the producing invocation cost
+            for k in ("model_calls", "cached_calls", "seconds"):
+                if k in self.record.stats:
+                    data[k] = self.record.stats[k]
+        if "theories" not in data:
+            data["theories"] = self._theory_lenses(n_boot)
+        data["dilemmas"] = choice_rows(self.dilemmas, self.table)
+        return data
+
+    def _theory_lenses(self, n_boot: int) -> dict[str, Any]:
+        """Score per dimension of every theory, shaped like the summary's `theories` entry."""
+        from valuelens.lexicon import load_lexicon
+
+        lex = load_lexicon()
+        out: dict[str, Any] = {}
+        for tid in [*lex.theories, "schwartz_higher"]:
+            theory = lex.theories["schwartz" if tid == "schwartz_higher" else tid]
+            dims = [
+                {"dimension": s.value, "label": theory.label(s.value), **s.to_dict()}
+                for s in self.value_scores(tid, n_boot)
+            ]
+            if dims:
+                out[tid] = {
+                    "title": "Schwartz higher-order values" if tid == "schwartz_higher" else theory.title,
+                    "dimensions": [{k: v for k, v in d.items() if k != "value"} for d in dims],
+                    "circle_order": [] if tid == "schwartz_higher" else list(theory.circle_order),
+                }
+        return out
+
+    def choices_df(self) -> Any:
+        """One row per dilemma and wording: item_id, variant, domain, texts, values, p_a_first, p_a_second, p_a.
+
+        Returns a pandas DataFrame; values and parties are joined with '; '.
+        """
+        from valuelens.report._export import choice_rows, choices_frame
+
+        return choices_frame(choice_rows(self.dilemmas, self.table))
+
+    def values_df(self, n_boot: int = N_BOOT) -> Any:
+        """The summary's `values` entries (value, score, ci_low, ci_high, n, ...) as a pandas DataFrame."""
+        from valuelens.report._export import values_frame
+
+        return values_frame(self.summary(n_boot)["values"])
 
 
 def _run_id(spec: dict[str, Any]) -> str:
@@ -126,7 +186,7 @@ def _assemble(store: Store, record: RunRecord) -> Run:
     answers = store.get_ok(keys)
     failures = {k: r for k, r in store.failures(keys).items() if k not in answers}
     table = _table(items, answers, dilemmas)
-    return Run(record, list(dilemmas.values()), table, failures, store.path)
+    return Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
 
 
 def run(
@@ -143,6 +203,9 @@ def run(
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
     backend: Backend | None = None,
+    base_url: str | list[str] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -157,6 +220,9 @@ def run(
         store: SQLite path (default: $VALUELENS_STORE or ./.valuelens/store.sqlite).
         progress: called with (done, total) prompts as answers arrive.
         backend: an already created backend to use instead of creating one from `model`.
+        base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
+        timeout: seconds per request for remote models.
+        max_concurrency: most requests in flight at once (remote models adapt below it).
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
@@ -169,7 +235,12 @@ def run(
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
     condition = Condition(system_prompt=system_prompt, persona=persona, principle=principle)
     own_backend = backend is None
-    be = backend or get_backend(model)
+    if max_concurrency is not None and max_concurrency < 1:
+        raise InputError(f"--max-concurrency: must be at least 1, got {max_concurrency}")
+    if timeout is not None and timeout <= 0:
+        raise InputError(f"--timeout: must be positive, got {timeout}")
+    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
+    be = backend or get_backend(model, base_urls=urls, timeout=timeout, max_concurrency=max_concurrency)
     try:
         jobs = dilemma_jobs(dilemmas, condition, paraphrases=paraphrases)
         keyed = [(j, prompt_key(be, j.prompt, samples)) for j in jobs]
@@ -195,12 +266,16 @@ def run(
                 [(j.item_id, j.variant, j.order, k) for j, k in keyed],
                 {d.id: d.model_dump(mode="json") for d in dilemmas},
             )
-            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, progress))
+            concurrency = max_concurrency if backend is not None else None  # else the backend knows its cap
+            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, progress, concurrency))
             record = st.get_run(run_id)
             assert record is not None
             result = _assemble(st, record)
             result.invocation = stats
             result.seconds = time.perf_counter() - started
+            price = getattr(be, "price", None)
+            if price is not None:
+                result.cost_usd = price.cost(stats.tokens_prompt, stats.tokens_completion)
             st.finish_run(
                 run_id,
                 "complete" if not result.failures else "incomplete",
@@ -209,6 +284,8 @@ def run(
                     "cached_calls": stats.cached_calls,
                     "tokens_prompt": stats.tokens_prompt,
                     "tokens_evaluated": stats.tokens_evaluated,
+                    "tokens_completion": stats.tokens_completion,
+                    "cost_usd": result.cost_usd,
                     "seconds": result.seconds,
                     "failed": len(result.failures),
                 },

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from valuelens.backends import Backend, Failed, Usage
+from valuelens.backends import Backend, Failed, Refusal, Usage
+from valuelens.backends._base import task_usage
+from valuelens.backends._secrets import scrub
 from valuelens.prompts import Prompt, key_of
 from valuelens.store import Store
 
@@ -27,6 +29,7 @@ class ExecStats:
     cached_calls: int = 0
     tokens_prompt: int = 0
     tokens_evaluated: int = 0
+    tokens_completion: int = 0
     failed: int = 0
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -46,17 +49,51 @@ def prompt_key(backend: Backend, prompt: Prompt, samples: int = SAMPLES_PER_ORDE
 
 
 _LABEL_RE = re.compile(r"[A-Za-z0-9]+")
+_LEAD_WORDS = frozenset(
+    [
+        "option",
+        "answer",
+        "action",
+        "choice",
+        "final",
+        "my",
+        "the",
+        "is",
+        "i",
+        "d",
+        "ll",
+        "would",
+        "will",
+        "choose",
+        "pick",
+        "select",
+        "go",
+        "with",
+        "take",
+    ]
+)
+_REFUSAL_RE = re.compile(
+    r"^\W*(i\s*(?:'m|am)\s+(?:sorry|not\s+(?:able|comfortable|going))|i\s*(?:can\s*not|can'?t|won'?t|will\s+not|"
+    r"do\s*n[o']t\s+(?:feel|think\s+i\s+(?:can|should))|must\s+decline|'d\s+rather\s+not|prefer\s+not)|"
+    r"as\s+an\s+ai|sorry\b|unfortunately,?\s+i)",
+    re.IGNORECASE,
+)
 
 
 def parse_choice(text: str, labels: tuple[str, ...]) -> str | None:
-    """The label a sampled answer picks: the first word if it is a label ('B', 'B.', '(B)', 'Option B')."""
-    words = _LABEL_RE.findall(text)
-    for w in words[:3]:
+    """The label a sampled answer picks: the first word that is not a lead-in, if it is a label
+    ('B', 'B.', '(B)', '**B**', 'Option B', 'Answer: B', 'I choose B', 'I would pick option B')."""
+    for w in _LABEL_RE.findall(text)[:8]:
         if w in labels:
             return w
-        if w.lower() not in ("option", "answer", "action", "choice", "i", "choose", "would", "the"):
+        if w.lower() not in _LEAD_WORDS:
             break
     return None
+
+
+def is_refusal(text: str) -> bool:
+    """A provider-flagged refusal, or an answer that opens like one ("I can't", "I'm sorry", "As an AI")."""
+    return isinstance(text, Refusal) or bool(_REFUSAL_RE.match(text))
 
 
 def p_first(result: dict[str, Any], labels: tuple[str, ...]) -> float:
@@ -75,7 +112,7 @@ async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[di
     labels = list(prompts[0].labels)
     lps = await backend.choice_logprobs(prompts, labels)
     if lps is not None:
-        return [r if isinstance(r, Failed) else {"logprobs": r} for r in lps]
+        return [r if isinstance(r, Failed) else _logprob_result(r) for r in lps]
     drawn = await backend.sample(prompts, samples, SAMPLE_MAX_TOKENS)
     out: list[dict[str, Any] | Failed] = []
     for prompt, texts in zip(prompts, drawn, strict=True):
@@ -83,12 +120,39 @@ async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[di
             out.append(texts)
             continue
         picks = [parse_choice(t, prompt.labels) for t in texts]
+        refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
         counts = {lab: picks.count(lab) for lab in prompt.labels}
-        if not any(counts.values()):
+        if not any(counts.values()) and not refused:
             out.append(Failed(f"no parseable answer in {len(texts)} samples"))
             continue
-        out.append({"samples": texts, "counts": counts, "unparsed": picks.count(None)})
+        # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
+        out.append(
+            {
+                "samples": [str(t) for t in texts],
+                "counts": counts,
+                "unparsed": picks.count(None) - refused,
+                "refused": refused,
+            }
+        )
     return out
+
+
+def _logprob_result(r: dict[str, float]) -> dict[str, Any]:
+    bounded = list(getattr(r, "bounded", ()))
+    return {"logprobs": dict(r), "bounded": bounded} if bounded else {"logprobs": dict(r)}
+
+
+def answer_kinds(answers: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Counts over stored answers: bounded log-probabilities, prompts refused outright, refused and
+    unparsed samples (an unparsed or refused sample never counts for either option)."""
+    kinds = {"bounded": 0, "refused": 0, "refused_samples": 0, "unparsed_samples": 0}
+    for r in answers.values():
+        kinds["bounded"] += bool(r.get("bounded"))
+        refused = int(r.get("refused", 0))
+        kinds["refused_samples"] += refused
+        kinds["unparsed_samples"] += int(r.get("unparsed", 0))
+        kinds["refused"] += bool(refused) and not any(r.get("counts", {}).values())
+    return kinds
 
 
 async def execute(
@@ -97,11 +161,12 @@ async def execute(
     prompts: dict[str, Prompt],
     samples: int = SAMPLES_PER_ORDER,
     progress: ProgressFn | None = None,
-    max_concurrency: int = 1,
+    max_concurrency: int | None = None,
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
-    Each answer or failure is committed as it arrives; already answered keys cost no call.
+    Each answer or failure is committed as it arrives; already answered keys cost no call. Up to
+    `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
     """
     stats = ExecStats()
     cached = store.get_ok(prompts)
@@ -111,6 +176,7 @@ async def execute(
     if progress:
         progress(done, total)
     batches = [pending[i : i + backend.max_batch] for i in range(0, len(pending), backend.max_batch)]
+    workers = max_concurrency or getattr(backend, "max_concurrency", 1)
     queue: asyncio.Queue[list[str]] = asyncio.Queue()
     for b in batches:
         queue.put_nowait(b)
@@ -120,25 +186,34 @@ async def execute(
         while not queue.empty():
             keys = queue.get_nowait()
             before: Usage = backend.usage.copy()
+            scoped = Usage()
+            task_usage.set(scoped)  # backends serving several batches at once count this batch here
             try:
                 results = await _ask(backend, [prompts[k] for k in keys], samples)
             except Exception as exc:  # a failed call fails its prompts; the run goes on
                 results = [Failed(f"{type(exc).__name__}: {exc}")] * len(keys)
-            used = backend.usage.since(before)
+            used = scoped if workers > 1 else backend.usage.since(before)  # deltas overlap when concurrent
             stats.model_calls += len(keys)
             stats.tokens_prompt += used.tokens_prompt
             stats.tokens_evaluated += used.tokens_evaluated
+            stats.tokens_completion += used.tokens_completion
             share_p, share_e = used.tokens_prompt // len(keys), used.tokens_evaluated // len(keys)
             for k, r in zip(keys, results, strict=True):
                 if isinstance(r, Failed):
+                    reason = scrub(r.reason)  # a reason may quote a server's echo of the key
                     stats.failed += 1
-                    stats.failures[k] = r.reason
-                    store.put_response(k, backend.name, "choice", error=r.reason)
+                    stats.failures[k] = reason
+                    store.put_response(k, backend.name, "choice", error=reason)
                 else:
                     store.put_response(k, backend.name, "choice", r, None, share_p, share_e)
             done += len(keys)
             if progress:
                 progress(done, total)
 
-    await asyncio.gather(*(worker() for _ in range(max(1, max_concurrency))))
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(batches) or 1)))))
+    finally:
+        aclose = getattr(backend, "aclose", None)  # connections belong to this event loop
+        if aclose is not None:
+            await aclose()
     return stats

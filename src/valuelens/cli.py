@@ -22,7 +22,12 @@ from rich.progress import (
 from valuelens.backends import DEFAULT_MODEL
 from valuelens.errors import BackendError, InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Which values does a language model put first?")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Which values does a language model put first?",
+    pretty_exceptions_show_locals=False,  # locals may hold API keys
+)
 err = Console(stderr=True)
 
 StoreOpt = Annotated[
@@ -33,7 +38,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object ins
 
 
 def _fail(exc: InputError | BackendError) -> None:
-    lines = exc.render() if isinstance(exc, InputError) else [str(exc)]
+    from valuelens.backends._secrets import scrub
+
+    lines = exc.render() if isinstance(exc, InputError) else [scrub(str(exc))]
     sys.stderr.write("".join(f"{line}\n" for line in lines))  # plain: one unwrapped line per problem
     raise typer.Exit(exc.exit_code)
 
@@ -74,7 +81,8 @@ def run(
         typer.Option(
             "--model",
             "-m",
-            help="provider/model, e.g. llamacpp/gemma-3-270m, llamacpp/PATH.gguf, synthetic/default",
+            help="provider/model, e.g. llamacpp/gemma-3-270m, llamacpp/PATH.gguf, synthetic/default, "
+            "openai/MODEL, openai/MODEL?api=completions, anthropic/MODEL, hf/PATH",
         ),
     ] = DEFAULT_MODEL,
     suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
@@ -85,8 +93,19 @@ def run(
     principle: Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")] = None,
     paraphrases: Annotated[bool, typer.Option("--paraphrases", help="Also ask every paraphrase.")] = False,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option("--base-url", help="Server URL for openai/ or anthropic/ models; repeat to share the load."),
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    max_concurrency: Annotated[
+        int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")
+    ] = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -109,14 +128,25 @@ def run(
                 samples=samples,
                 store=store,
                 progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+                max_concurrency=max_concurrency,
             )
     except (InputError, BackendError) as exc:
         _fail(exc)
     summary = result.summary()
+    report_path = None
+    if report:
+        from valuelens.report import write_report
+
+        report_path = write_report(result)
+        summary["report"] = str(report_path)
     if as_json:
         _print_json(summary)
     else:
         print_run(summary, Console())
+        if report_path is not None:
+            Console().print(f"Report: {report_path}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -165,6 +195,77 @@ def runs(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     for r in rows:
         table.add_row(*(str(v) for v in r.values()))
     Console().print(table)
+
+
+@app.command("suites")
+def suites_cmd(as_json: JsonOpt = False) -> None:
+    """List the bundled suites and content with their sizes, and the outside formats valuelens loads."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from valuelens.suites import list_suites
+
+    rows = list_suites()
+    if as_json:
+        _print_json({"suites": rows})
+        return
+    table = Table("name", "kind", "origin", "size", "use", "about")
+    for r in rows:
+        cells = [escape(str(r[k])) for k in ("name", "kind", "origin", "summary", "use", "about")]
+        if not r["available"]:
+            cells[0] += " [dim](not installed)[/dim]"
+        table.add_row(*cells)
+    Console().print(table)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="HTML file (default ./valuelens-RUN_ID.html).")
+    ] = None,
+    figures: Annotated[
+        str | None, typer.Option("--figures", help="Also write SVG figures for papers into DIR.")
+    ] = None,
+    png: Annotated[bool, typer.Option("--png", help="With --figures: also PNG (needs Chromium).")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Write a run's self-contained HTML report (works offline), and optionally figures."""
+    from valuelens import load_run
+    from valuelens.report import write_figures, write_report
+
+    try:
+        result = load_run(run_id, store=store)
+        path = write_report(result, output)
+        written = write_figures(result.report_data(), figures, png=png) if figures else []
+    except InputError as exc:
+        _fail(exc)
+    sys.stdout.write(f"Report: {path}\n")
+    if figures:
+        sys.stdout.write(f"Figures: {len(written)} files in {figures}\n")
+
+
+@app.command()
+def export(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet.")] = "csv",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File (default ./RUN_ID-TABLE.FORMAT).")] = None,
+    table: Annotated[str, typer.Option("--table", help="choices (one row per dilemma) or values.")] = "choices",
+    store: StoreOpt = None,
+) -> None:
+    """Export a run's choices (or value scores) as CSV, JSONL or Parquet."""
+    from valuelens import load_run
+    from valuelens.report import export_frame
+
+    try:
+        if table not in ("choices", "values"):
+            raise InputError(f"--table: unknown table '{table}' (choose choices or values)")
+        result = load_run(run_id, store=store)
+        frame = result.choices_df() if table == "choices" else result.values_df()
+        path = export_frame(frame, fmt, output or f"{result.run_id}-{table}.{fmt}")
+    except InputError as exc:
+        _fail(exc)
+    sys.stdout.write(f"{path}: {len(frame)} rows\n")
 
 
 def main() -> None:

@@ -14,9 +14,10 @@ def test_both_orders_swap_the_options_and_share_the_prefix() -> None:
     p0, p1 = dilemma_prompt(d, 0, cond), dilemma_prompt(d, 1, cond)
     assert p0.text.index(d.action_a.text) < p0.text.index(d.action_b.text)
     assert p1.text.index(d.action_b.text) < p1.text.index(d.action_a.text)
-    shared = os.path.commonprefix([p0.text, p1.text])
-    # everything up to the first option text is shared: nothing that could be common comes later
-    assert shared.endswith("A. ") or d.action_a.text.startswith(d.action_b.text[: len(shared) - shared.rindex("A. ") - 3])
+    shared = os.path.commonprefix([p0.text, p1.text])  # noqa: RUF071 (character-wise is what we want)
+    # everything up to the first option text is shared by both orders
+    head = p0.text[: p0.text.index("\nA. ") + len("\nA. ")]
+    assert shared.startswith(head)
     assert p0.text.startswith("Be brief.\n\nYou are a nurse in Lagos.")
     assert d.situation in shared and d.question in shared
     assert p0.annotations["first_values"] == list(d.action_a.values)

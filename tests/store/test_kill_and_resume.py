@@ -15,7 +15,19 @@ MODEL = "synthetic/default?delay=0.004"
 
 
 def _cmd(suite: Path, store: Path) -> list[str]:
-    return [sys.executable, "-m", "valuelens.cli", "run", "-m", MODEL, "-s", str(suite), "--store", str(store), "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "valuelens.cli",
+        "run",
+        "-m",
+        MODEL,
+        "-s",
+        str(suite),
+        "--store",
+        str(store),
+        "--json",
+    ]
 
 
 def _answered(store: Path) -> int:
@@ -48,7 +60,9 @@ def test_kill_twice_then_resume_matches_an_uninterrupted_run(suite_file, tmp_pat
     assert first <= second < total
     resumed = json.loads(subprocess.run(_cmd(suite, killed_store), capture_output=True, text=True, check=True).stdout)
     assert resumed["model_calls"] == total - second and resumed["cached_calls"] == second
-    clean = json.loads(subprocess.run(_cmd(suite, tmp_path / "clean.sqlite"), capture_output=True, text=True, check=True).stdout)
+    clean = json.loads(
+        subprocess.run(_cmd(suite, tmp_path / "clean.sqlite"), capture_output=True, text=True, check=True).stdout
+    )
     for key in ("run_id", "items", "failed", "position_bias", "values"):
         assert resumed[key] == clean[key], key
     with sqlite3.connect(killed_store) as db:

@@ -107,8 +107,20 @@ def test_outcomes_have_categories_and_quantity_series() -> None:
     outcomes = load_outcomes_bundled()
     assert len(outcomes) == 200 and len({o.id for o in outcomes}) == 200
     cats = Counter(o.category for o in outcomes)
-    required = {"personal_goods", "health", "relationships", "society", "environment", "science", "ai_systems",
-                "animals", "money", "lives_saved", "time", "power"}
+    required = {
+        "personal_goods",
+        "health",
+        "relationships",
+        "society",
+        "environment",
+        "science",
+        "ai_systems",
+        "animals",
+        "money",
+        "lives_saved",
+        "time",
+        "power",
+    }
     assert required <= set(cats)
     series: dict[str, list[float]] = {}
     for o in outcomes:

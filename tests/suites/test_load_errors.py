@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import make_dilemma
 from typer.testing import CliRunner
 
-from tests.conftest import make_dilemma
 from valuelens.cli import app
 from valuelens.errors import InputError
 from valuelens.suites import load_suite
@@ -29,7 +29,9 @@ def _problems(path: Path) -> list[str]:
 
 def test_malformed_json_names_file_and_line(tmp_path: Path) -> None:
     p = _lines(tmp_path / "s.jsonl", [make_dilemma(1, ["honesty"], ["loyalty"]), '{"id": "x", oops}'])
-    assert _problems(p) == [f"{p}:2: record: malformed JSON (Expecting property name enclosed in double quotes at column 13)"]
+    assert _problems(p) == [
+        f"{p}:2: record: malformed JSON (Expecting property name enclosed in double quotes at column 13)"
+    ]
 
 
 def test_missing_and_unknown_fields(tmp_path: Path) -> None:
@@ -42,7 +44,9 @@ def test_missing_and_unknown_fields(tmp_path: Path) -> None:
 
 
 def test_unknown_value_suggests_the_closest_name(tmp_path: Path) -> None:
-    p = _lines(tmp_path / "s.jsonl", [make_dilemma(1, ["honesty"], ["loyalty"]), make_dilemma(2, ["fairness"], ["honsty"])])
+    p = _lines(
+        tmp_path / "s.jsonl", [make_dilemma(1, ["honesty"], ["loyalty"]), make_dilemma(2, ["fairness"], ["honsty"])]
+    )
     assert _problems(p) == [f"{p}:2: action_b.values[0]: unknown value 'honsty' (did you mean 'honesty'?)"]
 
 

@@ -9,8 +9,10 @@ Model names: `llamacpp/gemma-3-270m` (the embedded default, from the package
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,23 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence llama.cpp's C-level log lines while loading (verbose=False does not catch them all)."""
+    try:
+        fd = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(fd, 2)
+        os.close(fd)
+
+
 def log_softmax_at(logits: np.ndarray, ids: list[int]) -> list[float]:
     """log softmax(logits)[ids], computed stably over the whole vocabulary."""
     m = float(logits.max())
@@ -67,15 +86,16 @@ class LlamaCppBackend:
         self.fingerprint = f"llamacpp:{file_sha256(path)}:llama-cpp-python={llama_version}:ctx={N_CTX}"
         self.usage = Usage()
         try:
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=N_CTX,
-                n_batch=N_BATCH,
-                n_threads=n_threads or os.cpu_count(),
-                logits_all=False,
-                verbose=False,
-                seed=0,
-            )
+            with quiet_native_stderr():
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=N_CTX,
+                    n_batch=N_BATCH,
+                    n_threads=n_threads or os.cpu_count(),
+                    logits_all=False,
+                    verbose=False,
+                    seed=0,
+                )
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"llamacpp/{spec}: cannot load model ({exc})") from None
         self._n_vocab = self._llm.n_vocab()

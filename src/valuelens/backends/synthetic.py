@@ -123,11 +123,26 @@ class SyntheticBackend:
         return float(rng.normal(scale=self.truth.noise_sd)) if self.truth.noise_sd > 0 else 0.0
 
     def p_first(self, prompt: Prompt) -> float:
-        """P(first-listed option) for a prompt, from its annotations."""
+        """P(first-listed option) for a dilemma prompt, from its annotations."""
         a = prompt.annotations
         first = [str(v) for v in a.get("first_values", [])]  # type: ignore[union-attr]
         second = [str(v) for v in a.get("second_values", [])]  # type: ignore[union-attr]
         return self.truth.p_first(first, second, self._noise(prompt))
+
+    def label_probs(self, prompt: Prompt) -> list[float]:
+        """The simulated answer distribution over `prompt.labels`, by the item kind in its annotations.
+
+        Kinds: "dilemma" (default; two labels, see the module docstring). Other kinds register a
+        method `_probs_<kind>(prompt) -> list[float]` on this class.
+        """
+        kind = str(prompt.annotations.get("kind", "dilemma"))
+        if kind == "dilemma":
+            pf = self.p_first(prompt)
+            return [pf, 1.0 - pf]
+        handler = getattr(self, f"_probs_{kind}", None)
+        if handler is None:
+            raise ValueError(f"synthetic model cannot answer items of kind {kind!r}")
+        return list(handler(prompt))
 
     def _count(self, prompts: list[Prompt]) -> None:
         self.usage.calls += len(prompts)
@@ -135,14 +150,17 @@ class SyntheticBackend:
         self.usage.tokens_prompt += tokens
         self.usage.tokens_evaluated += tokens
 
-    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed] | None:
+    async def choice_logprobs(
+        self, prompts: list[Prompt], labels: list[str]
+    ) -> list[dict[str, float] | Failed] | None:
         if self.delay:
             await asyncio.sleep(self.delay * len(prompts))
         self._count(prompts)
         out: list[dict[str, float] | Failed] = []
         for p in prompts:
-            pf = min(max(self.p_first(p), 1e-12), 1 - 1e-12)
-            out.append({labels[0]: math.log(pf), labels[1]: math.log1p(-pf)})
+            probs = np.clip(np.asarray(self.label_probs(p), dtype=float), 1e-12, None)
+            probs = probs / probs.sum()
+            out.append({lab: math.log(q) for lab, q in zip(labels, probs, strict=True)})
         return out
 
     async def sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
@@ -152,8 +170,9 @@ class SyntheticBackend:
         out: list[list[str] | Failed] = []
         for p in prompts:
             rng = np.random.default_rng(_unit_hash("sample", self.truth.seed, p.system, p.text, n))
-            picks = rng.random(n) < self.p_first(p)
-            out.append([p.labels[0] if x else p.labels[1] for x in picks])
+            probs = np.asarray(self.label_probs(p), dtype=float)
+            picks = rng.choice(len(p.labels), size=n, p=probs / probs.sum())
+            out.append([p.labels[i] for i in picks])
         return out
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ def dilemma_prompt(d: Dilemma, order: int, condition: Condition) -> Prompt:
     system = condition.system
     text = (f"{system}\n\n" if system else "") + user + f"\n\n{ANSWER_CUE}"
     annotations: dict[str, object] = {
+        "kind": "dilemma",
         "item_id": d.id,
         "order": order,
         "first_values": list(first.values),

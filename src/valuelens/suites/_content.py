@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from valuelens.errors import InputError
-from valuelens.suites._load import bundled_path
+from valuelens.suites._load import _pydantic_problems, bundled_path
+from valuelens.suites._outcomes import detect_series, read_outcome_tree
 
 
 class _Frozen(BaseModel):
@@ -58,7 +59,78 @@ def _jsonl(path: Path) -> list[dict]:
 
 @cache
 def load_outcomes_bundled() -> tuple[Outcome, ...]:
+    """The bundled outcomes (200, with quantity series)."""
     return tuple(Outcome(**r) for r in _jsonl(bundled_path("outcomes.jsonl")))
+
+
+def load_outcomes(spec: str = "core") -> tuple[Outcome, ...]:
+    """Outcomes for utility elicitation, bundled or from a file.
+
+    Args:
+        spec: "core" (the bundled outcomes); a path to a JSON object {category: [outcome text, ...]}
+            (Utility Engineering; nested categories become "A / B"; quantity series detected by the
+            rule in `valuelens.suites._outcomes`); or a JSONL file of Outcome records (series kept
+            as given; when no record names a series, series are detected as for plain lists).
+
+    Raises:
+        InputError: one `file:line: field: problem` line per problem.
+    """
+    if spec == "core":
+        return load_outcomes_bundled()
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise InputError(f"{spec}: no such outcome file or bundled outcomes (bundled: core)")
+    if path.suffix.lower() == ".jsonl":
+        outcomes = _outcomes_jsonl(path)
+        if any(o.series for o in outcomes):
+            return outcomes
+        texts = [o.text for o in outcomes]
+        cats = [o.category for o in outcomes]
+        ids = [o.id for o in outcomes]
+    else:
+        tree = read_outcome_tree(path)
+        texts = [t for _, _, t in tree]
+        cats = [c for _, c, _ in tree]
+        ids = [f"o{i:04d}" for i in range(1, len(tree) + 1)]
+    series = detect_series(texts)
+    return tuple(
+        Outcome(id=i, text=t, category=c, series=s[0] if s else None, quantity=s[1] if s else None)
+        for i, t, c, s in zip(ids, texts, cats, series, strict=True)
+    )
+
+
+def _outcomes_jsonl(path: Path) -> tuple[Outcome, ...]:
+    """Outcome records, one JSON object per line."""
+    shown, problems, out = str(path), [], []
+    first_line: dict[str, int] = {}
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{shown}:1: file: not UTF-8 text ({exc.reason})") from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            outcome = Outcome.model_validate(rec)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{shown}:{lineno}: record: malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except ValidationError as exc:
+            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in _pydantic_problems(exc)]
+            continue
+        if outcome.id in first_line:
+            problems.append(
+                f"{shown}:{lineno}: id: duplicate id '{outcome.id}' (first on line {first_line[outcome.id]})"
+            )
+            continue
+        first_line[outcome.id] = lineno
+        out.append(outcome)
+    if not out and not problems:
+        problems.append(f"{shown}:1: file: no outcomes")
+    if problems:
+        raise InputError(problems)
+    return tuple(out)
 
 
 @cache

@@ -13,9 +13,18 @@ from pydantic import ValidationError
 
 from valuelens.errors import InputError
 from valuelens.lexicon import Lexicon, load_lexicon
+from valuelens.suites._dailydilemmas import (
+    ACTION_COLUMNS,
+    HF_DATASET,
+    csv_columns,
+    load_dailydilemmas_csv,
+    load_dailydilemmas_hf,
+)
 from valuelens.suites._schema import Dilemma, Suite
 
 BUNDLED = {"core": "core.jsonl"}
+HF_SUITES = ("dailydilemmas", f"hf:{HF_DATASET}")
+"""Specs that load DailyDilemmas from Hugging Face (network, `datasets` package)."""
 CSV_LIST_SEP = ";"
 
 
@@ -151,16 +160,26 @@ def parse_dilemmas(path: Path, lexicon: Lexicon | None = None) -> list[Dilemma]:
 
 
 def load_suite(spec: str = "core", lexicon: Lexicon | None = None) -> Suite:
-    """Load a suite by bundled name or path (.jsonl or .csv).
+    """Load a suite by bundled name, outside format or path (.jsonl or .csv).
 
     Args:
-        spec: "core" (the bundled suite), or a path to a JSONL/CSV file.
+        spec: "core" (the bundled suite); "dailydilemmas" or "hf:kellycyy/daily_dilemmas" (Hugging
+            Face, online); "dailydilemmas:PATH.csv"; or a path to a JSONL/CSV file (a CSV with the
+            DailyDilemmas columns is read as DailyDilemmas).
     """
     if spec in BUNDLED:
         path = bundled_path(BUNDLED[spec])
         return Suite(name=spec, source=f"bundled:{spec}", dilemmas=tuple(parse_dilemmas(path, lexicon)))
+    if spec in HF_SUITES:
+        return load_dailydilemmas_hf(lexicon)
+    if spec.startswith("hf:"):
+        raise InputError(f"{spec}: unsupported Hugging Face suite (supported: hf:{HF_DATASET})")
+    if spec.startswith("dailydilemmas:"):
+        return load_dailydilemmas_csv(Path(spec.removeprefix("dailydilemmas:")).expanduser(), lexicon)
     path = Path(spec).expanduser()
     if not path.exists() and path.suffix == "":
         known = ", ".join(BUNDLED)
         raise InputError(f"{spec}: no such suite file or bundled suite (bundled: {known})")
+    if path.suffix.lower() == ".csv" and ACTION_COLUMNS.issubset(csv_columns(path)):
+        return load_dailydilemmas_csv(path, lexicon)
     return Suite(name=path.stem, source=str(path), dilemmas=tuple(parse_dilemmas(path, lexicon)))
