@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -34,16 +32,23 @@ def test_embedded_model_answers_five_dilemmas_in_both_orders(backend) -> None:
     assert again.invocation.model_calls == 0 and again.summary()["values"] == r.summary()["values"]
 
 
-def test_prefix_reuse_gives_the_same_logprobs_as_a_fresh_evaluation(backend) -> None:
+def test_results_do_not_depend_on_what_was_evaluated_before(backend) -> None:
+    """llama.cpp's numbers depend on how a prompt is chunked; valuelens fixes the chunks, so reusing a
+    cached prefix gives exactly what a fresh evaluation gives, in any order."""
     import asyncio
 
     from valuelens.prompts import Condition, dilemma_prompt
     from valuelens.suites import load_suite
 
-    d = load_suite("core").dilemmas[7]
-    p0, p1 = (dilemma_prompt(d, o, Condition()) for o in (0, 1))
-    warm = asyncio.run(backend.choice_logprobs([p0, p1], ["A", "B"]))
-    backend._llm.reset()  # forget the KV cache: p1 is now computed from scratch
-    cold = asyncio.run(backend.choice_logprobs([p1], ["A", "B"]))
-    for label in ("A", "B"):
-        assert math.isclose(warm[1][label], cold[0][label], abs_tol=2e-3)
+    dilemmas = load_suite("core").dilemmas[:4]
+    prompts = [dilemma_prompt(d, o, Condition(system_prompt="Answer honestly.")) for d in dilemmas for o in (0, 1)]
+    before = backend.usage.copy()
+    in_order = asyncio.run(backend.choice_logprobs(prompts, ["A", "B"]))
+    used = backend.usage.since(before)
+    fresh = []
+    for p in reversed(prompts):
+        backend._llm.reset()  # forget the KV cache: every prompt from scratch
+        fresh.append(asyncio.run(backend.choice_logprobs([p], ["A", "B"]))[0])
+    assert in_order == list(reversed(fresh))
+    # the in-order pass skipped the shared system prompt and, for each second order, the dilemma
+    assert used.tokens_evaluated < 0.75 * used.tokens_prompt

@@ -103,8 +103,10 @@ def test_json_output_has_the_documented_fields(suite_file) -> None:
     assert set(out["position_bias"]) >= {"value", "ci_low", "ci_high"}
     v = out["values"][0]
     assert set(v) >= {"value", "score", "ci_low", "ci_high", "n"}
-    scores = [x["score"] for x in out["values"]]
-    assert scores == sorted(scores, reverse=True)
+    ranks = [x["rank"] for x in out["values"]]
+    assert ranks == sorted(ranks)  # most preferred value first
+    utilities = [x["utility"] for x in out["values"]]
+    assert utilities == sorted(utilities, reverse=True)
 
 
 def test_same_seed_same_output_other_seed_other_intervals(suite_file) -> None:

@@ -9,7 +9,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from valuelens.errors import InputError
 from valuelens.prompts import LABELS, Condition, dilemma_jobs
 from valuelens.store import RunRecord, Store
 from valuelens.suites import Dilemma, Suite, load_suite
+
+if TYPE_CHECKING:
+    from valuelens._utilities_run import UtilitiesRun
 
 
 @dataclass
@@ -73,10 +76,20 @@ class Run:
             self._cache[key] = value_scores(self.table.originals(), membership, n_boot=n_boot, seed=self.seed)
         return self._cache[key]
 
+    def profile(self, n_boot: int = N_BOOT) -> dict[str, Any]:
+        """Scores and utilities per value and theory, moral graph, consistency and reliability (cached)."""
+        key = f"profile:{n_boot}"
+        if key not in self._cache:
+            from valuelens._profile import profile
+
+            self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot)
+        return self._cache[key]
+
     def summary(self, n_boot: int = N_BOOT) -> dict[str, Any]:
         """The run as one JSON-ready object (what `valuelens run --json` prints)."""
         inv = self.invocation or ExecStats()
         pb = self.position_bias(n_boot)
+        prof = self.profile(n_boot)
         return {
             "run_id": self.run_id,
             "model": self.record.model,
@@ -94,11 +107,19 @@ class Run:
             "failed": len(self.failures),
             **{k: self.kinds.get(k, 0) for k in ("bounded", "refused", "refused_samples", "unparsed_samples")},
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
-            "values": [s.to_dict() for s in self.value_scores(n_boot=n_boot)],
+            "values": prof["values"],
+            **{k: prof[k] for k in ("theories", "consistency", "reliability", "moral_graph", "utility_fit")},
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
-        }
+        } | self._stored_costs()
+
+    def _stored_costs(self) -> dict[str, Any]:
+        """For a run loaded from the store: what the invocation that produced it cost."""
+        if self.invocation is not None:
+            return {}
+        keys = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "seconds")
+        return {k: self.record.stats[k] for k in keys if k in self.record.stats}
 
     def report_data(self, n_boot: int = N_BOOT) -> dict[str, Any]:
         """What the HTML report shows: the summary plus kind, date, settings, theory lenses and every choice."""
@@ -109,34 +130,8 @@ class Run:
         data["created"] = self.record.created
         spec = self.record.spec
         data["settings"] = {k: spec[k] for k in ("samples", "paraphrases", "limit", "seed") if k in spec}
-        if self.invocation is None:  # loaded from the store: report what the producing invocation cost
-            for k in ("model_calls", "cached_calls", "seconds"):
-                if k in self.record.stats:
-                    data[k] = self.record.stats[k]
-        if "theories" not in data:
-            data["theories"] = self._theory_lenses(n_boot)
         data["dilemmas"] = choice_rows(self.dilemmas, self.table)
         return data
-
-    def _theory_lenses(self, n_boot: int) -> dict[str, Any]:
-        """Score per dimension of every theory, shaped like the summary's `theories` entry."""
-        from valuelens.lexicon import load_lexicon
-
-        lex = load_lexicon()
-        out: dict[str, Any] = {}
-        for tid in [*lex.theories, "schwartz_higher"]:
-            theory = lex.theories["schwartz" if tid == "schwartz_higher" else tid]
-            dims = [
-                {"dimension": s.value, "label": theory.label(s.value), **s.to_dict()}
-                for s in self.value_scores(tid, n_boot)
-            ]
-            if dims:
-                out[tid] = {
-                    "title": "Schwartz higher-order values" if tid == "schwartz_higher" else theory.title,
-                    "dimensions": [{k: v for k, v in d.items() if k != "value"} for d in dims],
-                    "circle_order": [] if tid == "schwartz_higher" else list(theory.circle_order),
-                }
-        return out
 
     def choices_df(self) -> Any:
         """One row per dilemma and wording: item_id, variant, domain, texts, values, p_a_first, p_a_second, p_a.
@@ -296,8 +291,8 @@ def run(
             be.close()
 
 
-def load_run(run_id: str, store: str | Path | None = None) -> Run:
-    """A stored run by id (or unique id prefix).
+def load_run(run_id: str, store: str | Path | None = None) -> Run | UtilitiesRun:
+    """A stored run by id (or unique id prefix); a run of kind "utilities" comes back as a `UtilitiesRun`.
 
     Raises:
         InputError: no such run in the store.
@@ -306,4 +301,8 @@ def load_run(run_id: str, store: str | Path | None = None) -> Run:
         record = st.get_run(run_id)
         if record is None:
             raise InputError(f"{st.path}: run '{run_id}' not found (valuelens runs lists them)")
+        if record.kind == "utilities":
+            from valuelens._utilities_run._result import assemble as assemble_utilities
+
+            return assemble_utilities(st, record)
         return _assemble(st, record)

@@ -108,6 +108,18 @@ def p_first(result: dict[str, Any], labels: tuple[str, ...]) -> float:
     return a / (a + b) if a + b else math.nan
 
 
+def label_distribution(result: dict[str, Any], labels: tuple[str, ...]) -> list[float] | None:
+    """P(label) over `labels` from a stored response: log-probabilities renormalised over the labels,
+    or the share of parsed samples; None when no sample picked a label."""
+    if "logprobs" in result:
+        lps = [result["logprobs"][lab] for lab in labels]
+        m = max(lps)
+        ws = [math.exp(lp - m) for lp in lps]
+        return [w / sum(ws) for w in ws]
+    counts = [result["counts"].get(lab, 0) for lab in labels]
+    return [c / sum(counts) for c in counts] if sum(counts) else None
+
+
 async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[dict[str, Any] | Failed]:
     labels = list(prompts[0].labels)
     lps = await backend.choice_logprobs(prompts, labels)

@@ -95,7 +95,9 @@ def run(
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
     base_url: Annotated[
         list[str] | None,
-        typer.Option("--base-url", help="Server URL for openai/ or anthropic/ models; repeat to share the load."),
+        typer.Option(
+            "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
+        ),
     ] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
     max_concurrency: Annotated[
@@ -164,7 +166,14 @@ def show(
     except InputError as exc:
         _fail(exc)
     summary = result.summary()
-    _print_json(summary) if as_json else print_run(summary, Console())
+    if as_json:
+        _print_json(summary)
+    elif summary.get("kind") == "utilities":
+        from valuelens._utilities_run import print_utilities
+
+        print_utilities(summary, Console())
+    else:
+        print_run(summary, Console())
 
 
 @app.command()
@@ -266,6 +275,311 @@ def export(
     except InputError as exc:
         _fail(exc)
     sys.stdout.write(f"{path}: {len(frame)} rows\n")
+
+
+@app.command()
+def annotate(
+    scenarios: Annotated[
+        str, typer.Argument(help="JSONL or CSV file of scenarios (situation, question, two actions).")
+    ],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="provider/model that answers the questions.")
+    ] = DEFAULT_MODEL,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Suite file to write (default ./STEM-suite.jsonl).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="Least P(relevant) for a value to count.")] = 0.5,
+    max_values: Annotated[int, typer.Option("--max-values", help="Most values per action.")] = 4,
+    samples: Annotated[int, typer.Option(help="Samples per question when the model gives no log-probabilities.")] = 10,
+    embed: Annotated[
+        bool | None,
+        typer.Option(
+            "--embed/--no-embed",
+            help="Map your free-text value names by embedding similarity too "
+            "(default: when valuelens[embed] is installed).",
+        ),
+    ] = None,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Label new scenarios with the lexicon values each action serves, and write them as a suite."""
+    from pathlib import Path
+
+    from rich.table import Table
+
+    from valuelens import annotate as annotate_scenarios
+
+    target = output or f"{Path(scenarios).stem}-suite.jsonl"
+    try:
+        with _progress(err.is_terminal) as progress:
+            result = annotate_scenarios(
+                scenarios,
+                model,
+                output=target,
+                threshold=threshold,
+                max_values=max_values,
+                samples=samples,
+                embed=embed,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    if as_json:
+        _print_json(summary)
+        return
+    for note in result.notes:
+        sys.stderr.write(f"{note}\n")
+    table = Table("id", "action A values", "action B values")
+    for d in summary["dilemmas"]:
+        table.add_row(d["id"], ", ".join(d["values_a"]), ", ".join(d["values_b"]))
+    out = Console()
+    out.print(table)
+    out.print(
+        f"Suite: {target} ({summary['scenarios']} dilemmas; {summary['model_calls']} questions asked, "
+        f"{summary['cached_calls']} cached). Run it: valuelens run --suite {target}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("import-inspect")
+def import_inspect_cmd(
+    log: Annotated[str, typer.Argument(help="Inspect log of valuelens/dilemmas (.eval or .json).")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store an Inspect log of valuelens/dilemmas as a run (then: valuelens show / report RUN_ID)."""
+    from valuelens import import_inspect
+    from valuelens.report import print_run
+
+    try:
+        result = import_inspect(log, store=store)
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    _print_json(summary) if as_json else print_run(summary, Console())
+
+
+@app.command()
+def survey(
+    model: Annotated[str, typer.Option("--model", "-m", help="provider/model, as for run.")] = DEFAULT_MODEL,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Dilemma run for the say-do gap (default: the newest complete run of this model without a condition).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals.")] = 0,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
+    from valuelens import survey as run_survey
+    from valuelens._study_output import print_survey
+
+    try:
+        with _progress(err.is_terminal) as progress:
+            result = run_survey(
+                model,
+                against=against,
+                seed=seed,
+                samples=samples,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    _print_json(summary) if as_json else print_survey(summary, Console())
+
+
+@app.command()
+def steer(
+    model: Annotated[str, typer.Option("--model", "-m", help="provider/model, as for run.")] = DEFAULT_MODEL,
+    principle: Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")] = None,
+    system_prompt: Annotated[
+        str | None, typer.Option("--system-prompt", help="TEXT or @FILE to steer with instead of a principle.")
+    ] = None,
+    supports: Annotated[
+        str | None, typer.Option("--supports", help="Comma-separated lexicon values the condition favours.")
+    ] = None,
+    opposes: Annotated[
+        str | None, typer.Option("--opposes", help="Comma-separated lexicon values the condition disfavours.")
+    ] = None,
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
+    whole_suite: Annotated[
+        bool, typer.Option("--whole-suite", help="Ask every dilemma, not only those that pit the values.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals.")] = 0,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask dilemmas without and with a principle; report how far it moves choices toward its values."""
+    from valuelens import steer as run_steer
+    from valuelens._study_output import print_steer
+    from valuelens.prompts import read_text_arg
+
+    def values(text: str | None) -> list[str] | None:
+        return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
+
+    try:
+        with _progress(err.is_terminal) as progress:
+            result = run_steer(
+                model,
+                principle,
+                system_prompt=read_text_arg(system_prompt, "system prompt"),
+                supports=values(supports),
+                opposes=values(opposes),
+                suite=suite,
+                whole_suite=whole_suite,
+                limit=limit,
+                seed=seed,
+                samples=samples,
+                n_boot=n_boot,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    _print_json(summary) if as_json else print_steer(summary, Console())
+
+
+@app.command()
+def compare(
+    run_ids: Annotated[
+        list[str], typer.Argument(help="Two or more run ids (or prefixes); the first is the reference.")
+    ],
+    html: Annotated[
+        str | None, typer.Option("--html", help="Write the comparison report (one file per run after the first).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the paired bootstrap.")] = 0,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Paired bootstrap resamples.")] = 1000,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare runs: utility differences per value and theory dimension, Holm, Spearman, Aitchison."""
+    from pathlib import Path
+
+    from valuelens import compare as compare_runs
+    from valuelens._study_output import print_comparison
+    from valuelens.report import render_comparison_html
+
+    try:
+        result = compare_runs(run_ids, store=store, seed=seed, n_boot=n_boot)
+    except InputError as exc:
+        _fail(exc)
+    summary = result.summary()
+    if html:
+        target, written = Path(html), []
+        for i, pair in enumerate(result.pairs):
+            path = (
+                target if len(result.pairs) == 1 else target.with_name(f"{target.stem}-{pair.b.run_id}{target.suffix}")
+            )
+            path.write_text(render_comparison_html(result.html_data(i)), encoding="utf-8")
+            written.append(str(path))
+        summary["html"] = written
+    if as_json:
+        _print_json(summary)
+        return
+    print_comparison(summary, Console())
+    for path in summary.get("html", []):
+        Console().print(f"Report: {path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def utilities(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="provider/model, e.g. llamacpp/gemma-3-270m, synthetic/default.")
+    ] = DEFAULT_MODEL,
+    outcomes: Annotated[
+        str,
+        typer.Option("--outcomes", help="core (bundled) or an outcome file: JSON {category: [outcome, ...]} or JSONL."),
+    ] = "core",
+    budget: Annotated[
+        int | None, typer.Option("--budget", help="Training comparisons (pairs); default 2 N log2 N.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of pair selection, the held-out draw and every interval.")] = 0,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    holdout: Annotated[float, typer.Option(help="Held-out pairs as a share of the budget (coherence).")] = 0.1,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N outcomes.")] = None,
+    system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")] = None,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
+        ),
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    max_concurrency: Annotated[
+        int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
+    ] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")
+    ] = False,
+) -> None:
+    """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
+    from valuelens import fit_utilities
+    from valuelens._utilities_run import print_utilities
+    from valuelens.prompts import read_text_arg
+
+    try:
+        with _progress(err.is_terminal) as progress:
+            result = fit_utilities(
+                model,
+                outcomes,
+                budget=budget,
+                seed=seed,
+                samples=samples,
+                holdout=holdout,
+                limit=limit,
+                system_prompt=read_text_arg(system_prompt, "system prompt"),
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+                max_concurrency=max_concurrency,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    if report:
+        from valuelens.report import write_report
+
+        summary["report"] = str(write_report(result))
+    if as_json:
+        _print_json(summary)
+        return
+    print_utilities(summary, Console())
+    if report:
+        Console().print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ def embedded(html: str) -> dict:
 
 def test_real_run_has_its_panels_and_no_others(core_run: valuelens.Run) -> None:
     html = render_report_html(core_run.report_data())
-    assert panels(html) == ["header", "headline", "values", "reliability", "theories", "dilemmas"]
+    assert panels(html) == ["header", "headline", "values", "reliability", "theories", "moral-graph", "dilemmas"]
     for tid in THEORIES:
         assert f'data-theory="{tid}"' in html
     assert html.count("<tr data-item=") == len(core_run.table)
@@ -61,8 +61,9 @@ def test_every_analysis_key_adds_its_panel(core_run: valuelens.Run) -> None:
 
 
 def test_plain_summary_renders_without_report_extras(core_run: valuelens.Run) -> None:
+    """The summary alone (no choices) renders every analysis panel but not the dilemma explorer."""
     html = render_report_html(core_run.summary())
-    assert panels(html) == ["header", "headline", "values", "reliability"]
+    assert panels(html) == ["header", "headline", "values", "reliability", "theories", "moral-graph"]
 
 
 def test_empty_and_odd_data_render() -> None:

@@ -1,5 +1,79 @@
 """Pure statistics over choice tables: scores, utilities, intervals, reliability, comparison."""
 
+from valuelens.analysis._active import ActivePairSelector, random_pairs
+from valuelens.analysis._coherence import (
+    cycle_probability,
+    decisiveness,
+    exchange_rates,
+    holdout_metrics,
+    preference_matrix,
+    split_holdout,
+)
+from valuelens.analysis._compare import (
+    Comparison,
+    aitchison_distance,
+    closure,
+    compare_tables,
+    geometric_mean_aggregate,
+    priority_composition,
+)
+from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
+from valuelens.analysis._reliability import (
+    Consistency,
+    SplitHalf,
+    js_distance,
+    order_consistency,
+    paraphrase_consistency,
+    reliability_verdict,
+    split_half_reliability,
+)
+from valuelens.analysis._scores import Estimate, ValueScore, position_bias, value_scores
+from valuelens.analysis._steer import SteeringEffect, steering_effect
+from valuelens.analysis._survey import SayDoGap, SurveyScores, say_do_gap, score_survey
 from valuelens.analysis._table import ChoiceTable
+from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
+from valuelens.analysis._utilities import ValueUtilities, dimension_scores, fit_value_utilities, holm
 
-__all__ = ["ChoiceTable"]
+__all__ = [
+    "ActivePairSelector",
+    "BradleyTerryModel",
+    "ChoiceTable",
+    "Comparison",
+    "Consistency",
+    "Estimate",
+    "MoralGraph",
+    "SayDoGap",
+    "SplitHalf",
+    "SteeringEffect",
+    "SurveyScores",
+    "ThurstonianModel",
+    "ValueScore",
+    "ValueUtilities",
+    "aitchison_distance",
+    "closure",
+    "compare_tables",
+    "cycle_probability",
+    "decisiveness",
+    "dimension_scores",
+    "exchange_rates",
+    "fit_value_utilities",
+    "geometric_mean_aggregate",
+    "holdout_metrics",
+    "holm",
+    "js_distance",
+    "moral_graph",
+    "order_consistency",
+    "pagerank",
+    "paraphrase_consistency",
+    "position_bias",
+    "preference_matrix",
+    "priority_composition",
+    "random_pairs",
+    "reliability_verdict",
+    "say_do_gap",
+    "score_survey",
+    "split_half_reliability",
+    "split_holdout",
+    "steering_effect",
+    "value_scores",
+]

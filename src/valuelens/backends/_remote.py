@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from valuelens.backends._base import Usage
 from valuelens.backends._http import EndpointPool, RetryPolicy
-from valuelens.backends._secrets import secret, setting
+from valuelens.backends._secrets import register_secret, secret, setting
 from valuelens.errors import BackendError
 
 C = TypeVar("C")
@@ -88,6 +88,10 @@ class RemoteBackend(Generic[C]):
             urls = [u for u in (env_url or self.default_url).split(",") if u.strip()]
         self.base_urls = list(dict.fromkeys(public_url(u) for u in urls))
         self._raw_urls = {public_url(u): u.strip().rstrip("/") for u in urls}
+        for u in urls:  # user:password@ in a URL is a secret too
+            userinfo = urlsplit(u.strip()).netloc.rpartition("@")[0]
+            if userinfo:
+                register_secret(userinfo)
         self.official = self.base_urls == [public_url(self.default_url)]
         self.api_key = secret(f"{self.env_prefix}_API_KEY")
         if not self.api_key and self.official:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,7 +84,7 @@ class LlamaCppBackend:
             raise BackendError(f"llamacpp/{spec}: no such GGUF file: {path}")
         self.path = path
         self.name = f"llamacpp/{spec}"
-        self.fingerprint = f"llamacpp:{file_sha256(path)}:llama-cpp-python={llama_version}:ctx={N_CTX}"
+        self.fingerprint = f"llamacpp:{file_sha256(path)}:llama-cpp-python={llama_version}:ctx={N_CTX}:chunks=segments"
         self.usage = Usage()
         try:
             with quiet_native_stderr():
@@ -100,6 +101,7 @@ class LlamaCppBackend:
             raise BackendError(f"llamacpp/{spec}: cannot load model ({exc})") from None
         self._n_vocab = self._llm.n_vocab()
         self._label_ids: dict[str, int] = {}
+        self._bounds: list[int] = []  # chunk boundaries of the prompt whose state the KV cache holds
 
     def tokenize(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
@@ -110,32 +112,51 @@ class LlamaCppBackend:
             self._label_ids[label] = self._llm.tokenize(f" {label}".encode(), add_bos=False, special=False)[0]
         return self._label_ids[label]
 
-    def next_token_logits(self, tokens: list[int]) -> np.ndarray:
-        """Logits after `tokens`, evaluating only the part not already in the KV cache."""
+    def tokenize_pieces(self, pieces: list[str]) -> tuple[list[int], list[int]]:
+        """Tokens of the pieces (BOS first) and the chunk boundaries [0, ..., len(tokens)]."""
+        tokens: list[int] = []
+        bounds = [0]
+        for k, piece in enumerate(pieces):
+            tokens += self._llm.tokenize(piece.encode("utf-8"), add_bos=k == 0, special=False)
+            bounds.append(len(tokens))
+        return tokens, bounds
+
+    def next_token_logits(self, tokens: list[int], bounds: list[int] | None = None) -> np.ndarray:
+        """Logits after `tokens`, evaluated chunk by chunk between `bounds` (default: one chunk).
+
+        Cached state is reused only up to a boundary that the cached prompt shares (same tokens,
+        same earlier boundaries), so the result equals a fresh evaluation with the same chunks,
+        whatever was evaluated before.
+        """
         llm = self._llm
-        cached = llm.n_tokens
-        common = 0
-        if cached:
-            old = llm.input_ids[: min(cached, len(tokens))]
-            diff = np.flatnonzero(old != np.asarray(tokens[: len(old)]))
-            common = int(diff[0]) if diff.size else len(old)
-        common = min(common, len(tokens) - 1)  # always evaluate at least one token to get fresh logits
-        llm.n_tokens = common
-        llm.eval(tokens[common:])
+        bounds = bounds or [0, len(tokens)]
+        reuse = 0
+        n_cached = len(self._bounds) and self._bounds[-1]
+        if llm.n_tokens == n_cached:  # the cache holds exactly the previous prompt
+            same = np.asarray(tokens[:n_cached]) == llm.input_ids[: min(n_cached, len(tokens))]
+            for old, new in zip(self._bounds, bounds[:-1], strict=False):
+                if old != new or not same[:new].all():
+                    break
+                reuse = new
+        llm.n_tokens = reuse
+        for a, b in itertools.pairwise(bounds):
+            if a >= reuse:  # reuse is itself a boundary: every chunk is wholly cached or wholly new
+                llm.eval(tokens[a:b])
+        self._bounds = list(bounds)
         self.usage.tokens_prompt += len(tokens)
-        self.usage.tokens_evaluated += len(tokens) - common
+        self.usage.tokens_evaluated += len(tokens) - reuse
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(self._n_vocab,)).copy()
 
     def _score(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed]:
         ids = [self._label_id(lab) for lab in labels]
         out: list[dict[str, float] | Failed] = []
         for p in prompts:
-            tokens = self.tokenize(p.text)
+            tokens, bounds = self.tokenize_pieces(p.pieces())
             self.usage.calls += 1
             if len(tokens) >= N_CTX:
                 out.append(Failed(f"prompt has {len(tokens)} tokens, context is {N_CTX}"))
                 continue
-            logits = self.next_token_logits(tokens)
+            logits = self.next_token_logits(tokens, bounds)
             out.append(dict(zip(labels, log_softmax_at(logits, ids), strict=True)))
         return out
 

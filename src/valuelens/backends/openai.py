@@ -178,7 +178,7 @@ class OpenAIBackend(RemoteBackend[Any]):
                 return r  # type: ignore[return-value]
         return None
 
-    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[Logprobs | Failed] | None:  # type: ignore[override]
+    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[Logprobs | Failed] | None:
         if self.logprobs_mode == "off":
             return None
         results = await asyncio.gather(*(self._logprobs_one(p, labels) for p in prompts))

@@ -8,6 +8,29 @@ readable: `SyntheticBackend("default").truth`.
 For a prompt whose first-listed option carries values F and second S:
     P(first) = sigmoid(strength * (mean u(F) - mean u(S)) + bias + e),  e ~ N(0, noise^2)
 where e is fixed per prompt text and seed, so answers are reproducible and cacheable.
+
+Relevance questions (annotations kind "relevance", from `valuelens.prompts.relevance_prompt`) are
+answered from hidden true labels, `backend.relevance_truth(scenario_id)`: each action supports 1-3
+seeded lexicon values and opposes about half of the other action's; P(Yes) = sigmoid(+-3 + 3 e).
+
+Survey items (kind "survey", from `valuelens.prompts.survey_prompt`) are rated from the stated
+utility of the item's Schwartz value, `backend.stated_schwartz()`: the mean true utility of the
+value's lexicon values (`backend.schwartz_truth()`), mixed with a seeded unrelated draw by `say`.
+Agreement = 3.5 + acquiescence + 2 * strength * (stated - mean stated) + e; the scale label then
+gets pulled `bias` rating points toward the first-listed label "1", whichever end that is, and the
+answer is a discretised normal (sd 1) over the six labels.
+
+Steering: a system prompt that contains a bundled principle's text adds `steer` to the true
+utilities of the values it supports and subtracts it from those it opposes (`backend.steering`).
+Extra parameters: `steer`, `say`, `acquiescence`, `rep` (a replication: the same utilities with a
+fresh per-prompt noise draw) and `shift=VALUE:AMOUNT[,VALUE:AMOUNT]` (added to true utilities).
+
+Outcome pairs (kind "outcome", from `valuelens.prompts.outcome_prompt`) are answered from hidden
+Thurstonian utilities, `backend.truth.outcome(text) -> (mean, variance)`:
+    P(first) = sigmoid(logit(Phi((mu_F - mu_S) / sqrt(var_F + var_S))) + bias + e)
+Means are seeded per text (N(0, 1) times strength / 1.5); a text with a quantity N ("10 new books",
+"$1,000") gets a + b ln N with a, b seeded by the text without its number, so quantity series
+have log-linear utility. Variances ~ LogNormal(0, 0.5^2), seeded per text.
 """
 
 from __future__ import annotations
@@ -15,10 +38,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import numpy as np
+from scipy.special import ndtr
 
 from valuelens.backends._base import Failed, Usage
 from valuelens.errors import BackendError
@@ -35,12 +60,36 @@ PROFILES: dict[str, dict[str, float]] = {
 """Profiles: strength multiplies utility differences; bias is the logit added for the first-listed
 option; noise is the standard deviation of a per-prompt logit perturbation."""
 
-OVERRIDES = ("strength", "bias", "noise", "delay")
+EXTRAS: dict[str, float] = {"steer": 1.0, "say": 1.0, "acquiescence": 0.3, "rep": 0.0}
+"""Defaults of the parameters every profile shares (see the module docstring)."""
+OVERRIDES = ("strength", "bias", "noise", "delay", *EXTRAS, "shift")
+SURVEY_GAIN = 2.0
+"""Rating points of agreement per logit of stated utility (times strength)."""
 
 
 def _unit_hash(*parts: object) -> int:
     blob = "\x1f".join(str(p) for p in parts).encode()
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "little")
+
+
+OUTCOME_STRENGTH_REF = 1.5
+"""Outcome means are multiplied by strength / OUTCOME_STRENGTH_REF (the default profile's strength)."""
+OUTCOME_LOGVAR_SD = 0.5
+_QUANTITY = re.compile(
+    r"(?<![\w.,])\$?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?(?!\w)",
+    re.IGNORECASE,
+)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def _quantity_template(text: str) -> tuple[str, float] | None:
+    """(the text without its first number, plural endings dropped; the number) or None."""
+    m = _QUANTITY.search(text)
+    if m is None:
+        return None
+    q = float(m["num"].replace(",", "") + (m["dec"] or "")) * _SCALES.get((m["scale"] or "").lower(), 1.0)
+    rest = re.sub(r"[a-z]+", lambda w: w[0].removesuffix("s"), text[m.end() :].lower().replace("people", "person"))
+    return text[: m.start()].lower() + ("$#" if m[0].startswith("$") else "#") + rest.rstrip(". "), q
 
 
 @dataclass(frozen=True)
@@ -68,12 +117,56 @@ class SyntheticTruth:
         rng = np.random.default_rng(_unit_hash("value", self.seed, value))
         return float(rng.normal())
 
-    def p_first(self, first: list[str], second: list[str], noise: float = 0.0) -> float:
-        """P(the first-listed option is chosen) for options carrying these values."""
-        uf = float(np.mean([self.utility(v) for v in first])) if first else 0.0
-        us = float(np.mean([self.utility(v) for v in second])) if second else 0.0
+    def p_first(
+        self, first: list[str], second: list[str], noise: float = 0.0, offsets: dict[str, float] | None = None
+    ) -> float:
+        """P(the first-listed option is chosen) for options carrying these values (utilities + offsets)."""
+        off = offsets or {}
+        uf = float(np.mean([self.utility(v) + off.get(v, 0.0) for v in first])) if first else 0.0
+        us = float(np.mean([self.utility(v) + off.get(v, 0.0) for v in second])) if second else 0.0
         z = self.strength * (uf - us) + self.position_bias_logit + noise
         return 1.0 / (1.0 + math.exp(-z))
+
+    def outcome(self, text: str) -> tuple[float, float]:
+        """True (mean, variance) of an outcome's utility (see the module docstring), seeded by its text."""
+        norm = " ".join(text.split())
+        series = _quantity_template(norm)
+        if series is None:
+            mean = float(np.random.default_rng(_unit_hash("outcome", self.seed, norm)).normal())
+        else:
+            rng = np.random.default_rng(_unit_hash("outcome-series", self.seed, series[0]))
+            a, b = float(rng.normal(scale=0.5)), float(rng.uniform(0.15, 0.4))
+            mean = a + b * (math.log(max(series[1], 1e-9)) - 3.5)
+        log_var = np.random.default_rng(_unit_hash("outcome-variance", self.seed, norm)).normal(scale=OUTCOME_LOGVAR_SD)
+        return mean * self.strength / OUTCOME_STRENGTH_REF, float(math.exp(log_var))
+
+    def p_outcome(self, first: str, second: str, noise: float = 0.0) -> float:
+        """P(the first-listed outcome is chosen): Thurstonian preference, then position bias and noise as logits."""
+        (m1, v1), (m2, v2) = self.outcome(first), self.outcome(second)
+        p = min(max(float(ndtr((m1 - m2) / math.sqrt(v1 + v2))), 1e-12), 1.0 - 1e-12)
+        z = math.log(p / (1.0 - p)) + self.position_bias_logit + noise
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+RELEVANCE_MARGIN = 3.0
+"""Logit of a true Yes (minus: of a true No) to a relevance or valence question."""
+RELEVANCE_NOISE_SCALE = 3.0
+"""Relevance answers carry this many times the profile's per-prompt logit noise."""
+
+
+@dataclass(frozen=True)
+class RelevanceTruth:
+    """The hidden value labels of one scenario: action ("a" or "b") -> values it supports / opposes.
+
+    Every value an action opposes is one the other action supports.
+    """
+
+    supports: dict[str, tuple[str, ...]]
+    opposes: dict[str, tuple[str, ...]]
+
+    def valence(self, action: str, value: str) -> int:
+        """+1 the action supports the value, -1 it opposes it, 0 the value is not relevant to it."""
+        return 1 if value in self.supports[action] else -1 if value in self.opposes[action] else 0
 
 
 def parse_name(spec: str) -> tuple[str, int, dict[str, float]]:
@@ -84,10 +177,17 @@ def parse_name(spec: str) -> tuple[str, int, dict[str, float]]:
         raise BackendError(f"synthetic/{spec}: unknown profile '{profile}' (known: {', '.join(PROFILES)})")
     try:
         seed = int(seed_text) if seed_text else 0
-        overrides = {k: float(v) for k, v in parse_qsl(query, strict_parsing=bool(query))}
+        pairs = parse_qsl(query, strict_parsing=bool(query))
+        overrides = {k: float(v) for k, v in pairs if k != "shift"}
+        for item in (s for k, v in pairs if k == "shift" for s in v.split(",")):
+            value, colon, amount = item.rpartition(":")
+            name = load_lexicon().resolve(value)
+            if not colon or name is None:
+                raise ValueError(f"shift: expected LEXICON_VALUE:AMOUNT, got '{item}'")
+            overrides[f"shift:{name}"] = overrides.get(f"shift:{name}", 0.0) + float(amount)
     except ValueError as exc:
         raise BackendError(f"synthetic/{spec}: bad seed or parameter ({exc})") from None
-    unknown = set(overrides) - set(OVERRIDES)
+    unknown = {k.partition(":")[0] for k in overrides} - set(OVERRIDES)
     if unknown:
         raise BackendError(f"synthetic/{spec}: unknown parameter(s) {sorted(unknown)} (known: {OVERRIDES})")
     return profile, seed, overrides
@@ -101,17 +201,21 @@ class SyntheticBackend:
 
     def __init__(self, spec: str = "default") -> None:
         profile, seed, overrides = parse_name(spec)
-        params = {**PROFILES[profile], **overrides}
+        params = {**PROFILES[profile], **EXTRAS, **overrides}
         self.delay = params.pop("delay", 0.0)
-        names = load_lexicon().names
+        names = self._names = load_lexicon().names
         rng = np.random.default_rng(_unit_hash("utilities", profile, seed))
         utilities = dict(zip(names, (float(x) for x in rng.normal(size=len(names))), strict=True))
+        for key, amount in params.items():
+            if key.startswith("shift:"):
+                utilities[key[6:]] += amount
         self.truth = SyntheticTruth(
             value_utilities=utilities,
             strength=params["strength"],
             position_bias_logit=params["bias"],
             noise_sd=params["noise"],
             seed=seed,
+            extra={k: params[k] for k in EXTRAS},
         )
         self.name = f"synthetic/{spec}"
         canon = "&".join(f"{k}={v:g}" for k, v in sorted(params.items()))
@@ -119,7 +223,9 @@ class SyntheticBackend:
         self.usage = Usage()
 
     def _noise(self, prompt: Prompt) -> float:
-        rng = np.random.default_rng(_unit_hash("noise", self.truth.seed, prompt.system, prompt.text))
+        rep = self.truth.extra.get("rep", 0.0)  # rep 0 keeps the original draws
+        parts = (self.truth.seed, prompt.system, prompt.text) + ((f"rep{rep:g}",) if rep else ())
+        rng = np.random.default_rng(_unit_hash("noise", *parts))
         return float(rng.normal(scale=self.truth.noise_sd)) if self.truth.noise_sd > 0 else 0.0
 
     def p_first(self, prompt: Prompt) -> float:
@@ -127,7 +233,43 @@ class SyntheticBackend:
         a = prompt.annotations
         first = [str(v) for v in a.get("first_values", [])]  # type: ignore[union-attr]
         second = [str(v) for v in a.get("second_values", [])]  # type: ignore[union-attr]
-        return self.truth.p_first(first, second, self._noise(prompt))
+        return self.truth.p_first(first, second, self._noise(prompt), self.steering(prompt.system))
+
+    def steering(self, system: str | None) -> dict[str, float]:
+        """Utility offsets a system prompt causes: +-steer for each bundled principle whose text it contains."""
+        from valuelens.suites import load_principles
+
+        steer, out = self.truth.extra.get("steer", 0.0), {}
+        for p in load_principles().values() if system and steer else ():
+            if p.text in system:
+                for v, sign in [(v, 1.0) for v in p.supports] + [(v, -1.0) for v in p.opposes]:
+                    out[v] = out.get(v, 0.0) + sign * steer
+        return out
+
+    def schwartz_truth(self) -> dict[str, float]:
+        """Schwartz basic value -> mean true utility of its lexicon values (what the dilemmas reveal)."""
+        groups: dict[str, list[float]] = {}
+        for v, dims in load_lexicon().membership("schwartz").items():
+            for d in dims:
+                groups.setdefault(d, []).append(self.truth.utility(v))
+        return {d: float(np.mean(us)) for d, us in sorted(groups.items())}
+
+    def stated_schwartz(self) -> dict[str, float]:
+        """Schwartz value -> the utility the survey states: say * revealed + (1 - |say|) * unrelated draw."""
+        revealed, say = self.schwartz_truth(), self.truth.extra.get("say", 1.0)
+        rng = np.random.default_rng(_unit_hash("stated", self.truth.seed))
+        other = rng.normal(scale=float(np.std(list(revealed.values()))), size=len(revealed))
+        return {d: say * u + (1 - abs(say)) * float(o) for (d, u), o in zip(revealed.items(), other, strict=True)}
+
+    def _probs_survey(self, prompt: Prompt) -> list[float]:
+        """P(label "1".."6") for a survey item (see the module docstring)."""
+        stated = self.stated_schwartz()
+        s = stated[str(prompt.annotations["value"])] - float(np.mean(list(stated.values())))
+        t = self.truth
+        agree = 3.5 + t.extra.get("acquiescence", 0.0) + SURVEY_GAIN * t.strength * s + self._noise(prompt)
+        centre = (agree if prompt.annotations.get("order", 0) == 0 else 7.0 - agree) - t.position_bias_logit
+        z = -0.5 * (np.arange(1, len(prompt.labels) + 1) - centre) ** 2
+        return list(np.exp(z - z.max()) / np.exp(z - z.max()).sum())
 
     def label_probs(self, prompt: Prompt) -> list[float]:
         """The simulated answer distribution over `prompt.labels`, by the item kind in its annotations.
@@ -144,15 +286,37 @@ class SyntheticBackend:
             raise ValueError(f"synthetic model cannot answer items of kind {kind!r}")
         return list(handler(prompt))
 
+    def relevance_truth(self, scenario_id: str) -> RelevanceTruth:
+        """The hidden value labels of a scenario, drawn from the seed and the scenario id."""
+        rng = np.random.default_rng(_unit_hash("relevance", self.truth.seed, scenario_id))
+        n_a, n_b = (int(x) for x in rng.integers(1, 4, size=2))
+        picked = [self._names[i] for i in rng.choice(len(self._names), size=n_a + n_b, replace=False)]
+        supports = {"a": tuple(picked[:n_a]), "b": tuple(picked[n_a:])}
+        opposes = {x: tuple(v for v in supports[y] if rng.random() < 0.5) for x, y in (("a", "b"), ("b", "a"))}
+        return RelevanceTruth(supports, opposes)
+
+    def _probs_relevance(self, prompt: Prompt) -> list[float]:
+        """[P(Yes), P(No)] for a relevance or valence question, from `relevance_truth`."""
+        a = prompt.annotations
+        sign = self.relevance_truth(str(a["scenario_id"])).valence(str(a["action"]), str(a["value"]))
+        z = RELEVANCE_MARGIN * (abs(sign) * 2 - 1 if a.get("question") == "relevance" else sign)
+        p = 1.0 / (1.0 + math.exp(-(z + RELEVANCE_NOISE_SCALE * self._noise(prompt))))
+        return [p, 1.0 - p]
+
+    def _probs_outcome(self, prompt: Prompt) -> list[float]:
+        """[P(first), P(second)] for a pair of outcomes, from `truth.outcome` of their texts (or ids)."""
+        a = prompt.annotations
+        first, second = (str(a.get(f"{k}_text", a.get(k))) for k in ("first", "second"))
+        pf = self.truth.p_outcome(first, second, self._noise(prompt))
+        return [pf, 1.0 - pf]
+
     def _count(self, prompts: list[Prompt]) -> None:
         self.usage.calls += len(prompts)
         tokens = sum(len(p.text.split()) for p in prompts)
         self.usage.tokens_prompt += tokens
         self.usage.tokens_evaluated += tokens
 
-    async def choice_logprobs(
-        self, prompts: list[Prompt], labels: list[str]
-    ) -> list[dict[str, float] | Failed] | None:
+    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed] | None:
         if self.delay:
             await asyncio.sleep(self.delay * len(prompts))
         self._count(prompts)

@@ -34,7 +34,10 @@ def dilemma_prompt(d: Dilemma, order: int, condition: Condition) -> Prompt:
     options = f"{LABELS[0]}. {first.text}\n{LABELS[1]}. {second.text}"
     user = head + options
     system = condition.system
-    text = (f"{system}\n\n" if system else "") + user + f"\n\n{ANSWER_CUE}"
+    preamble = f"{system}\n\n" if system else ""
+    text = preamble + user + f"\n\n{ANSWER_CUE}"
+    # evaluation chunks: the condition, the dilemma (shared by both orders), the options
+    segments = tuple(c for c in (len(preamble), len(preamble) + len(head)) if c)
     annotations: dict[str, object] = {
         "kind": "dilemma",
         "item_id": d.id,
@@ -43,7 +46,7 @@ def dilemma_prompt(d: Dilemma, order: int, condition: Condition) -> Prompt:
         "second_values": list(second.values),
         "system": system,
     }
-    return Prompt(system=system, user=user, text=text, labels=LABELS, annotations=annotations)
+    return Prompt(system=system, user=user, text=text, labels=LABELS, annotations=annotations, segments=segments)
 
 
 def dilemma_jobs(dilemmas: list[Dilemma], condition: Condition, paraphrases: bool = False) -> list[PromptJob]:

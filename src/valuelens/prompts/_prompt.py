@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ class Prompt:
         labels: answer labels in option order (labels[0] names the first-listed option).
         annotations: facts about the item that a model must not see (values per option, ids);
             only simulated backends read them, and then they are part of the cache key.
+        segments: character offsets in `text` where an in-process engine evaluates in separate
+            chunks. Engines reuse cached state only at these boundaries, so a prompt's result does
+            not depend on which prompt came before it (llama.cpp's output depends on chunking).
     """
 
     system: str | None
@@ -30,9 +34,17 @@ class Prompt:
     text: str
     labels: tuple[str, ...] = LABELS
     annotations: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    segments: tuple[int, ...] = ()
+
+    def pieces(self) -> list[str]:
+        """`text` cut at `segments` (non-empty pieces that join to `text`)."""
+        cuts = [0, *sorted(c for c in self.segments if 0 < c < len(self.text)), len(self.text)]
+        return [self.text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
     def cache_payload(self, with_annotations: bool) -> dict[str, object]:
         payload: dict[str, object] = {"system": self.system, "user": self.user, "text": self.text}
+        if self.segments:
+            payload["segments"] = list(self.segments)
         if with_annotations:
             payload["annotations"] = self.annotations
         return payload

@@ -17,7 +17,13 @@ def uses_utility(values: list[dict[str, Any]]) -> bool:
 
 
 def direction(v: dict[str, Any]) -> int:
-    """+1 when the value's interval lies above 0 (score, else utility), -1 below, 0 otherwise."""
+    """+1 for a value chosen over the average, -1 under it, 0 when not distinguishable.
+
+    With fitted utilities: the Holm-corrected test against the average value; otherwise whether
+    the score's 95% interval excludes 0 (uncorrected).
+    """
+    if "significant" in v and is_num(v.get("utility")):
+        return (1 if v["utility"] > 0 else -1) if v["significant"] else 0
     for lo_key, hi_key in (("ci_low", "ci_high"), ("utility_ci_low", "utility_ci_high")):
         lo, hi = v.get(lo_key), v.get(hi_key)
         if is_num(lo) and is_num(hi):
@@ -124,21 +130,31 @@ def headline_panel(data: dict[str, Any]) -> Panel | None:
     pro = [v for v in ranked if direction(v) > 0]
     con = [v for v in reversed(ranked) if direction(v) < 0]
     model = esc(data.get("model", "The model"))
-    if pro or con:
+    rel = data.get("reliability") or {}
+    if str(rel.get("verdict", "")).startswith("No reliable"):
+        lead = (
+            f"<b>{model}</b> shows no reliable value preference: its value ranking does not replicate "
+            "across random halves of the suite, so no value can be said to come first or last."
+        )
+    elif pro or con:
         first = f"puts {_names(pro[:3], 'for')} first" if pro else "puts no value clearly first"
         last = f"{_names(con[:3], 'against')} last" if con else "no value clearly last"
         lead = f"<b>{model}</b> {first} and {last}."
     else:
         lead = f"<b>{model}</b> shows no clear value preference: no value's 95% interval excludes 0."
     verb = "is" if len(pro) == 1 else "are"
+    how = (
+        "utility above or below the average value, Holm-corrected"
+        if any("significant" in v for v in values)
+        else "95% intervals that exclude 0, uncorrected"
+    )
     counts = (
         f"Of {len(values)} values, {len(pro)} {verb} chosen more often than passed over and {len(con)} less often "
-        "(95% intervals that exclude 0, uncorrected)."
+        f"({how})."
     )
-    rel = data.get("reliability") or {}
     stats = [
-        _stat_words("Order consistency", rel.get("order_consistency")),
-        _stat_words("paraphrase consistency", rel.get("paraphrase_consistency")),
+        _stat_words("Order consistency", (data.get("consistency") or {}).get("order")),
+        _stat_words("paraphrase consistency", (data.get("consistency") or {}).get("paraphrase")),
         _stat_words("split-half reliability", rel.get("split_half")),
     ]
     stats_text = "; ".join(s for s in stats if s)
@@ -234,8 +250,16 @@ def reliability_panel(data: dict[str, Any]) -> Panel | None:
     rel = data.get("reliability") or {}
     tiles = [
         _tile("position bias", data.get("position_bias"), "P(first-listed option) \u2212 0.5; 0 is none.", 2, True),
-        _tile("order consistency", rel.get("order_consistency"), "Same choice whichever option comes first."),
-        _tile("paraphrase consistency", rel.get("paraphrase_consistency"), "Same choice under reworded dilemmas."),
+        _tile(
+            "order consistency",
+            (data.get("consistency") or {}).get("order"),
+            "Same choice whichever option comes first.",
+        ),
+        _tile(
+            "paraphrase consistency",
+            (data.get("consistency") or {}).get("paraphrase"),
+            "Same choice under reworded dilemmas.",
+        ),
         _tile("split-half reliability", rel.get("split_half"), "Agreement of profiles from two random halves."),
     ]
     tiles = [t for t in tiles if t]

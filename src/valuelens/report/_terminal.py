@@ -25,18 +25,38 @@ def significance(row: dict[str, Any]) -> int:
 
 
 def _style(row: dict[str, Any]) -> str:
+    if "significant" in row:  # utilities: Holm-corrected test against the average value
+        if not row["significant"]:
+            return "dim"
+        return "green" if row["utility"] > 0 else "red"
     return {1: "green", -1: "red", 0: "dim"}[significance(row)]
 
 
 def values_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """Value, utility with 95% interval and rank range (when fitted), score (with interval if no utility), n."""
+    with_utility = bool(rows) and "utility" in rows[0]
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("value")
-    table.add_column("score", justify="right")
-    table.add_column("95% CI", justify="right")
+    table.add_column("value", no_wrap=True, max_width=26)
+    if with_utility:
+        table.add_column("utility [95% CI]", justify="right", no_wrap=True)
+        table.add_column("rank", justify="right", no_wrap=True)
+        table.add_column("score", justify="right")
+    else:
+        table.add_column("score", justify="right")
+        table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for r in rows:
-        style = _style(r)
-        table.add_row(r["value"], f"{r['score']:+.0f}", _fmt_ci(r["ci_low"], r["ci_high"]), str(r["n"]), style=style)
+        cells = [r["value"]]
+        if with_utility:
+            cells += [
+                f"{r['utility']:+.2f} [{r['utility_ci_low']:+.1f}, {r['utility_ci_high']:+.1f}]",
+                f"{r['rank']} ({r['rank_low']}-{r['rank_high']})",
+                f"{r['score']:+.0f}",
+            ]
+        else:
+            cells += [f"{r['score']:+.0f}", _fmt_ci(r["ci_low"], r["ci_high"])]
+        cells.append(str(r["n"]))
+        table.add_row(*cells, style=_style(r))
     return table
 
 
@@ -63,15 +83,18 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     shown_against = list(reversed(values[-TOP:])) if len(values) > TOP else []
     console.print(
         f"[bold]{summary['model']}[/] on suite [bold]{summary['suite']}[/]: {summary['items']} dilemmas, "
-        f"both option orders. Score = 100*(chosen - passed over)/(both), expected counts; 95% bootstrap CI."
+        "both option orders. Utility: Bradley-Terry, 0 = the average value, 95% Laplace interval; "
+        "score: 100*(chosen - passed over)/(both). Green/red: differs from average (Holm)."
     )
     console.print(values_table(shown_for, "Values chosen most"))
     if shown_against:
         console.print(values_table(shown_against, "Values chosen least"))
-    significant = sum(1 for r in values if significance(r))
-    console.print(
-        f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected; green for, red against)."
-    )
+    verdict = (summary.get("reliability") or {}).get("verdict")
+    if verdict:
+        console.print(f"[bold]Reliability:[/] {verdict}")
+    else:
+        significant = sum(1 for r in values if significance(r))
+        console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
     console.print(bias_sentence(summary["position_bias"]))
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(

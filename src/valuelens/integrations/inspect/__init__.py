@@ -20,8 +20,15 @@ _LAZY = {
     "position_bias": "_scoring",
 }
 
-__all__ = ["choice_probability", "dilemmas", "import_inspect", "outcome_utilities", "outcomes", "position_bias",
-           "value_scores"]
+__all__ = [
+    "choice_probability",
+    "dilemmas",
+    "import_inspect",
+    "outcome_utilities",
+    "outcomes",
+    "position_bias",
+    "value_scores",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -58,8 +58,13 @@ def dilemma_samples(suite: Suite, condition: Condition, paraphrases: bool = Fals
 def outcome_prompt(first: Outcome, second: Outcome) -> Prompt:
     """Forced choice between two states of the world, `first` listed as option A."""
     user = f"{OUTCOME_QUESTION}\n\n{LABELS[0]}. {first.text}\n{LABELS[1]}. {second.text}\n\n{OUTCOME_INSTRUCTION}"
-    return Prompt(system=None, user=user, text=f"{user}\n\n{ANSWER_CUE}", labels=LABELS,
-                  annotations={"kind": "outcome", "first": first.id, "second": second.id})
+    return Prompt(
+        system=None,
+        user=user,
+        text=f"{user}\n\n{ANSWER_CUE}",
+        labels=LABELS,
+        annotations={"kind": "outcome", "first": first.id, "second": second.id},
+    )
 
 
 def outcome_pairs(n_outcomes: int, n_pairs: int, seed: int = 0) -> list[tuple[int, int]]:
