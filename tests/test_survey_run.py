@@ -120,3 +120,14 @@ def test_sampled_answers_score_like_log_probabilities() -> None:
     names = sorted(got)
     rho = spearmanr([got[n] for n in names], [{v["value"]: v["score"] for v in exact}[n] for n in names]).statistic
     assert rho >= 0.9
+
+
+def test_show_prints_a_stored_survey_run() -> None:
+    from typer.testing import CliRunner
+
+    from valuelens.cli import app
+
+    run_id = valuelens.survey("synthetic/default").summary()["run_id"]
+    result = CliRunner().invoke(app, ["show", run_id])
+    assert result.exit_code == 0, result.output
+    assert "Stated values of synthetic/default" in result.stdout

@@ -6,6 +6,7 @@ from valuelens._api import Run, load_run, run
 from valuelens._compare_run import compare
 from valuelens._steer_run import steer
 from valuelens._survey_run import survey
+from valuelens._sweep import sweep
 from valuelens._utilities_run import UtilitiesRun, fit_utilities
 from valuelens.annotate import annotate
 from valuelens.integrations import import_inspect
@@ -24,4 +25,5 @@ __all__ = [
     "run",
     "steer",
     "survey",
+    "sweep",
 ]

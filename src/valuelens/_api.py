@@ -305,4 +305,8 @@ def load_run(run_id: str, store: str | Path | None = None) -> Run | UtilitiesRun
             from valuelens._utilities_run._result import assemble as assemble_utilities
 
             return assemble_utilities(st, record)
+        if record.kind == "survey":
+            from valuelens._survey_run import load_survey_run
+
+            return load_survey_run(record.run_id, st.path)  # type: ignore[return-value]
         return _assemble(st, record)

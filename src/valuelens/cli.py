@@ -172,6 +172,10 @@ def show(
         from valuelens._utilities_run import print_utilities
 
         print_utilities(summary, Console())
+    elif summary.get("kind") == "survey":
+        from valuelens._study_output import print_survey
+
+        print_survey(summary, Console())
     else:
         print_run(summary, Console())
 
@@ -580,6 +584,75 @@ def utilities(
     print_utilities(summary, Console())
     if report:
         Console().print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def sweep(
+    model: Annotated[list[str], typer.Option("--model", "-m", help="provider/model, as for run; repeat.")],
+    persona: Annotated[
+        list[str] | None, typer.Option("--persona", help="Bundled persona name or one-line text; repeat.")
+    ] = None,
+    principle: Annotated[
+        list[str] | None, typer.Option("--principle", help="Bundled principle name or @FILE; repeat.")
+    ] = None,
+    system_prompt: Annotated[
+        list[str] | None, typer.Option("--system-prompt", help="TEXT or @FILE, a condition of its own; repeat.")
+    ] = None,
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every random choice in the analysis.")] = 0,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every model under a baseline and each persona/principle on the same dilemmas, and compare."""
+    from valuelens import sweep as run_sweep
+    from valuelens.prompts import read_text_arg
+
+    try:
+        with _progress(err.is_terminal) as progress:
+            result = run_sweep(
+                model,
+                personas=persona or [],
+                principles=principle or [],
+                system_prompts=[read_text_arg(s, "system prompt") or "" for s in system_prompt or []],
+                suite=suite,
+                limit=limit,
+                seed=seed,
+                n_boot=n_boot,
+                samples=samples,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    if html:
+        from valuelens.report._sweep_html import write_sweep_html
+
+        summary["report"] = str(write_sweep_html(summary, html))
+    if as_json:
+        _print_json(summary)
+        return
+    out = Console()
+    for s in summary["shifts"]:
+        moved = ", ".join(f"{v['value']} {v['difference']:+.2f}" for v in s["significant"]) or s.get("error", "none")
+        out.print(
+            f"{s['model']} | {s['condition']}: {len(s['significant'])} values moved (Holm): {moved}", highlight=False
+        )
+    for s in summary["steerability"]:
+        effect = "n/a" if s["effect"] is None else f"{s['effect']:+.2f} [{s['ci_low']:+.2f}, {s['ci_high']:+.2f}]"
+        out.print(f"{s['model']} | {s['condition']}: steering effect {effect} ({s['verdict']})", highlight=False)
+    if html:
+        out.print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -146,6 +146,10 @@ class Comparison:
         }
 
 
+MIN_N_POOL = 10
+"""Names touched by fewer dilemmas than this do not set the pooled bootstrap scale."""
+
+
 def shared_rows(a: ChoiceTable, b: ChoiceTable) -> tuple[np.ndarray, np.ndarray]:
     """Row indices into a and b of the (item_id, variant) pairs answered in both, in a's order."""
     pa, pb = a.p_a, b.p_a
@@ -230,7 +234,10 @@ def compare_tables(
     (cov_a, df_a), (cov_b, df_b) = laplace(da, ua, prior_sd, phi_a), laplace(db, ub, prior_sd, phi_b)
     shape = centred_variance(cov_a) + centred_variance(cov_b)
     n = np.minimum(da.touching(), db.touching())
-    both = n > 0  # names without data in a run only echo the prior: keep them out of the pooled scale
+    # Names without data only echo the prior, and names seen in a handful of dilemmas have
+    # bootstrap variances that swamp the pooled scale (Plutchik, Aristotle): pool over names
+    # with at least MIN_N_POOL dilemmas when there are any.
+    both = n >= MIN_N_POOL if np.any(n >= MIN_N_POOL) else n > 0
     pooled = np.sum(shape[both])
     scale = float(np.sum(se_boot[both] ** 2) / pooled) if pooled > 0 else 1.0
     se = np.sqrt(scale * shape)

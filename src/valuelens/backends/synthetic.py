@@ -24,6 +24,9 @@ Steering: a system prompt that contains a bundled principle's text adds `steer` 
 utilities of the values it supports and subtracts it from those it opposes (`backend.steering`).
 Extra parameters: `steer`, `say`, `acquiescence`, `rep` (a replication: the same utilities with a
 fresh per-prompt noise draw) and `shift=VALUE:AMOUNT[,VALUE:AMOUNT]` (added to true utilities).
+Personas: `persona=NAME:VALUE:AMOUNT[,...]` adds AMOUNT to VALUE's true utility when the system
+prompt contains persona NAME's prompt (a bundled persona's, else NAME itself); a model without it
+ignores personas.
 
 Outcome pairs (kind "outcome", from `valuelens.prompts.outcome_prompt`) are answered from hidden
 Thurstonian utilities, `backend.truth.outcome(text) -> (mean, variance)`:
@@ -62,7 +65,7 @@ option; noise is the standard deviation of a per-prompt logit perturbation."""
 
 EXTRAS: dict[str, float] = {"steer": 1.0, "say": 1.0, "acquiescence": 0.3, "rep": 0.0}
 """Defaults of the parameters every profile shares (see the module docstring)."""
-OVERRIDES = ("strength", "bias", "noise", "delay", *EXTRAS, "shift")
+OVERRIDES = ("strength", "bias", "noise", "delay", *EXTRAS, "shift", "persona")
 SURVEY_GAIN = 2.0
 """Rating points of agreement per logit of stated utility (times strength)."""
 
@@ -178,13 +181,21 @@ def parse_name(spec: str) -> tuple[str, int, dict[str, float]]:
     try:
         seed = int(seed_text) if seed_text else 0
         pairs = parse_qsl(query, strict_parsing=bool(query))
-        overrides = {k: float(v) for k, v in pairs if k != "shift"}
+        overrides = {k: float(v) for k, v in pairs if k not in ("shift", "persona")}
         for item in (s for k, v in pairs if k == "shift" for s in v.split(",")):
             value, colon, amount = item.rpartition(":")
             name = load_lexicon().resolve(value)
             if not colon or name is None:
                 raise ValueError(f"shift: expected LEXICON_VALUE:AMOUNT, got '{item}'")
             overrides[f"shift:{name}"] = overrides.get(f"shift:{name}", 0.0) + float(amount)
+        for item in (s for k, v in pairs if k == "persona" for s in v.split(",")):
+            rest, colon, amount = item.rpartition(":")
+            persona, colon2, value = rest.rpartition(":")
+            name = load_lexicon().resolve(value)
+            if not colon or not colon2 or not persona or name is None:
+                raise ValueError(f"persona: expected NAME:LEXICON_VALUE:AMOUNT, got '{item}'")
+            key = f"persona:{persona}:{name}"
+            overrides[key] = overrides.get(key, 0.0) + float(amount)
     except ValueError as exc:
         raise BackendError(f"synthetic/{spec}: bad seed or parameter ({exc})") from None
     unknown = {k.partition(":")[0] for k in overrides} - set(OVERRIDES)
@@ -217,6 +228,7 @@ class SyntheticBackend:
             seed=seed,
             extra={k: params[k] for k in EXTRAS},
         )
+        self.personas = {tuple(k.split(":", 2)[1:]): a for k, a in params.items() if k.startswith("persona:")}
         self.name = f"synthetic/{spec}"
         canon = "&".join(f"{k}={v:g}" for k, v in sorted(params.items()))
         self.fingerprint = f"synthetic:v1:{profile}@{seed}?{canon}"
@@ -236,10 +248,14 @@ class SyntheticBackend:
         return self.truth.p_first(first, second, self._noise(prompt), self.steering(prompt.system))
 
     def steering(self, system: str | None) -> dict[str, float]:
-        """Utility offsets a system prompt causes: +-steer for each bundled principle whose text it contains."""
-        from valuelens.suites import load_principles
+        """Utility offsets a system prompt causes: +-steer for each bundled principle whose text it contains,
+        plus each planted persona effect (`persona=NAME:VALUE:AMOUNT`) whose persona prompt it contains."""
+        from valuelens.suites import load_principles, resolve_persona
 
         steer, out = self.truth.extra.get("steer", 0.0), {}
+        for (persona, value), amount in self.personas.items() if system else ():
+            if (resolve_persona(persona) or persona) in system:
+                out[value] = out.get(value, 0.0) + amount
         for p in load_principles().values() if system and steer else ():
             if p.text in system:
                 for v, sign in [(v, 1.0) for v in p.supports] + [(v, -1.0) for v in p.opposes]:

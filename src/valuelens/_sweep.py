@@ -1,0 +1,290 @@
+"""Run matrices: every model under every condition (baseline, personas, principles, system prompts) on the
+same dilemmas, then one comparison across them: utilities by condition, which values move, steerability."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from valuelens import __version__
+from valuelens._api import Run, run
+from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
+from valuelens.analysis import compare_tables, steering_effect
+from valuelens.errors import InputError
+from valuelens.lexicon import load_lexicon
+from valuelens.suites import Principle, Suite, load_suite, resolve_persona, resolve_principle
+
+N_BOOT = 1000
+THEORY = "schwartz"
+
+
+@dataclass(frozen=True)
+class SweepCondition:
+    """One column of the matrix: how the prompt was conditioned.
+
+    Attributes:
+        kind: "baseline", "persona", "principle" or "system_prompt".
+        name: what the user passed (persona or principle name, or the system prompt's index).
+        text: the text put into the prompt (None for the baseline).
+        principle: the principle, with its supported and opposed lexicon values (principle conditions only).
+    """
+
+    kind: str
+    name: str = ""
+    text: str | None = None
+    principle: Principle | None = None
+
+    @property
+    def label(self) -> str:
+        return "baseline" if self.kind == "baseline" else f"{self.kind}:{self.name}"
+
+    def run_kwargs(self) -> dict[str, str | None]:
+        key = {"persona": "persona", "principle": "principle", "system_prompt": "system_prompt"}.get(self.kind)
+        return {key: self.text} if key else {}
+
+
+@dataclass
+class SweepRun:
+    model: str
+    condition: SweepCondition
+    run: Run
+
+
+@dataclass
+class Sweep:
+    """A sweep's runs and the comparison across them (see `sweep`)."""
+
+    runs: list[SweepRun]
+    shifts: list[dict[str, Any]]
+    steerability: list[dict[str, Any]]
+    suite: str
+    seed: int = 0
+    n_boot: int = N_BOOT
+    _utilities: dict[str, Any] | None = field(default=None, repr=False)
+
+    def utilities(self) -> dict[str, Any]:
+        """Value (and Schwartz dimension) utilities by run: columns in run order, one row per name."""
+        if self._utilities is None:
+            summaries = [r.run.summary(self.n_boot) for r in self.runs]
+            columns = [{"run_id": r.run.run_id, "model": r.model, "condition": r.condition.label} for r in self.runs]
+
+            def rows(per_run: list[dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+                names = sorted({n for d in per_run for n in d})
+                return [
+                    {
+                        "name": n,
+                        "utilities": [d[n]["utility"] if n in d else None for d in per_run],
+                        "ci_low": [d[n].get("utility_ci_low") if n in d else None for d in per_run],
+                        "ci_high": [d[n].get("utility_ci_high") if n in d else None for d in per_run],
+                    }
+                    for n in names
+                ]
+
+            values = rows([{v["value"]: v for v in s["values"]} for s in summaries])
+            dims = rows(
+                [{d["dimension"]: d for d in s["theories"].get(THEORY, {}).get("dimensions", [])} for s in summaries]
+            )
+            self._utilities = {"columns": columns, "values": values, "dimensions": {THEORY: dims}}
+        return self._utilities
+
+    def summary(self) -> dict[str, Any]:
+        """The sweep as one JSON-ready object (what `valuelens sweep --json` prints)."""
+        invs = [r.run.invocation for r in self.runs if r.run.invocation is not None]
+        return {
+            "kind": "sweep",
+            "suite": self.suite,
+            "runs": [
+                {
+                    "run_id": r.run.run_id,
+                    "model": r.model,
+                    "condition": r.condition.label,
+                    "kind": r.condition.kind,
+                    "items": len(r.run.dilemmas),
+                    "failed": len(r.run.failures),
+                }
+                for r in self.runs
+            ],
+            "utilities": self.utilities(),
+            "shifts": self.shifts,
+            "steerability": self.steerability,
+            "model_calls": sum(i.model_calls for i in invs),
+            "cached_calls": sum(i.cached_calls for i in invs),
+            "method": (
+                "each non-baseline condition of a model against that model's baseline on the same dilemmas: "
+                "compare_tables (paired bootstrap, Holm over values); steerability for principles: change in "
+                "P(choose the action carrying a supported value over one carrying an opposed value)"
+            ),
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "store": str(self.runs[0].run.store_path) if self.runs else None,
+            "valuelens_version": __version__,
+        }
+
+
+def _principle_condition(spec: str | Principle) -> SweepCondition:
+    p = spec if isinstance(spec, Principle) else resolve_principle(spec)
+    assert p is not None
+    lex = load_lexicon()
+    sup = tuple(dict.fromkeys(n for n in (lex.resolve(v) for v in p.supports) if n))
+    opp = tuple(dict.fromkeys(n for n in (lex.resolve(v) for v in p.opposes) if n))
+    p = p.model_copy(update={"supports": sup, "opposes": opp})
+    return SweepCondition("principle", p.name or p.text[:40], p.text, p)
+
+
+def conditions(
+    personas: Sequence[str] = (), principles: Sequence[str | Principle] = (), system_prompts: Sequence[str] = ()
+) -> list[SweepCondition]:
+    """The baseline, then one condition per persona, principle and system prompt (duplicates dropped).
+
+    Raises:
+        InputError: an unknown principle name or an empty text.
+    """
+    out = [SweepCondition("baseline")]
+    for p in personas:
+        text = resolve_persona(p)
+        if not text or not text.strip():
+            raise InputError("--persona: empty persona")
+        out.append(SweepCondition("persona", p.strip(), text))
+    out += [_principle_condition(p) for p in principles]
+    for i, s in enumerate(system_prompts, start=1):
+        if not s or not s.strip():
+            raise InputError("--system-prompt: empty system prompt")
+        out.append(SweepCondition("system_prompt", str(i), s))
+    seen: set[str] = set()
+    unique = []
+    for c in out:
+        if c.label not in seen:
+            seen.add(c.label)
+            unique.append(c)
+    return unique
+
+
+def _shift(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> dict[str, Any]:
+    c = compare_tables(base.run.table, other.run.table, n_boot=n_boot, seed=seed)
+    d = c.to_dict()
+    moved = [
+        {"value": e["name"], **{k: e[k] for k in ("difference", "ci_low", "ci_high", "p_value", "p_holm", "n")}}
+        for e in d["differences"]
+        if e["significant"]
+    ]
+    return {
+        "model": other.model,
+        "condition": other.condition.label,
+        "baseline_run": base.run.run_id,
+        "run_id": other.run.run_id,
+        "n_values": len(c.names),
+        "n_significant": len(moved),
+        "n_shared": c.n_shared,
+        "spearman": c.spearman,
+        "aitchison": c.aitchison,
+        "aitchison_ci": list(c.aitchison_ci),
+        "significant": moved,
+    }
+
+
+def _steerability(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> dict[str, Any]:
+    p = other.condition.principle
+    assert p is not None
+    out: dict[str, Any] = {
+        "model": other.model,
+        "condition": other.condition.label,
+        "principle": p.name,
+        "supports": list(p.supports),
+        "opposes": list(p.opposes),
+        "baseline_run": base.run.run_id,
+        "run_id": other.run.run_id,
+    }
+    empty = {"p_baseline": None, "p_steered": None, "effect": None, "ci_low": None, "ci_high": None, "n": 0}
+    if not p.supports or not p.opposes:
+        return out | empty | {"verdict": "not measurable: the principle names no supported or no opposed values"}
+    try:
+        e = steering_effect(
+            base.run.table, other.run.table, p.supports, p.opposes, n_boot=n_boot, seed=seed, with_utility_shift=False
+        )
+    except ValueError as exc:
+        return out | empty | {"verdict": f"not measurable: {exc}"}
+    verdict = "steerable" if e.ci_low > 0 else "backfires" if e.ci_high < 0 else "no reliable effect"
+    return out | {
+        "p_baseline": e.p_baseline,
+        "p_steered": e.p_steered,
+        "effect": e.effect,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "n": e.n,
+        "verdict": verdict,
+    }
+
+
+def sweep(
+    models: str | Sequence[str],
+    personas: Sequence[str] = (),
+    principles: Sequence[str | Principle] = (),
+    system_prompts: Sequence[str] = (),
+    suite: str | Suite = "core",
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
+    samples: int = SAMPLES_PER_ORDER,
+    store: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    base_url: str | list[str] | None = None,
+    timeout: float | None = None,
+) -> Sweep:
+    """Run every model under the baseline and every condition on the same dilemmas, and compare.
+
+    Args:
+        models: model names (may be different backends), e.g. ["synthetic/default", "llamacpp/..."].
+        personas: bundled persona names or one-line persona texts.
+        principles: bundled principle names, @FILE, or Principle objects.
+        system_prompts: extra system prompt texts, each a condition.
+        suite, limit, seed, samples, store, progress, base_url, timeout: as for `valuelens.run`
+            (all runs share the store, so a repeated sweep asks nothing again).
+        n_boot: bootstrap resamples of the comparisons.
+
+    Returns:
+        a Sweep: the runs (model x condition, baseline first per model), the Holm-significant utility
+        shifts of each condition against its model's baseline, and steerability per principle.
+
+    Raises:
+        InputError: no model, bad suite, condition or arguments.
+        BackendError: a model cannot be created.
+    """
+    names = [models] if isinstance(models, str) else list(dict.fromkeys(models))
+    if not names:
+        raise InputError("sweep: give at least one --model")
+    if n_boot < 2:
+        raise InputError(f"--n-boot: must be at least 2, got {n_boot}")
+    conds = conditions(personas, principles, system_prompts)
+    the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    runs: list[SweepRun] = []
+    for m in names:
+        for c in conds:
+            r = run(
+                m,
+                the_suite,
+                limit=limit,
+                seed=seed,
+                samples=samples,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+                **c.run_kwargs(),
+            )
+            runs.append(SweepRun(m, c, r))
+    shifts: list[dict[str, Any]] = []
+    steerability: list[dict[str, Any]] = []
+    for m in names:
+        mine = [r for r in runs if r.model == m]
+        base = mine[0]
+        for other in mine[1:]:
+            try:
+                shifts.append(_shift(base, other, n_boot, seed))
+            except ValueError as exc:
+                shifts.append({"model": m, "condition": other.condition.label, "error": str(exc), "significant": []})
+            if other.condition.kind == "principle":
+                steerability.append(_steerability(base, other, n_boot, seed))
+    return Sweep(runs, shifts, steerability, the_suite.name, seed, n_boot)
