@@ -63,15 +63,12 @@ def test_planted_persona_effect_is_detected(result: dict) -> None:
 
 
 def test_no_effect_where_none_was_planted(result: dict) -> None:
-    # the planted model under an unrelated persona, and a model with no persona response at all
+    # the planted model under an unrelated persona, and a model with no persona response at all:
+    # no value shifts after Holm correction
     for model, cond in [(PLANTED, "persona:india"), (PLAIN, "persona:japan"), (PLAIN, "persona:india")]:
         s = _shift(result, model, cond)
         assert s["n_values"] > 50
-        assert len(s["significant"]) <= 0.05 * s["n_values"], (model, cond, s["significant"])
-    # Strictly none flagged after Holm in these two. Not in every null pair: compare_tables flags one
-    # value in about half of null persona pairs on the synthetic model (pairing_scale ~0.5), see report.
-    for model, cond in [(PLANTED, "persona:india"), (PLAIN, "persona:japan")]:
-        assert _shift(result, model, cond)["significant"] == []
+        assert s["significant"] == [], (model, cond, s["significant"])
 
 
 def test_cli_json_html_and_steerability(tmp_path) -> None:
