@@ -268,22 +268,11 @@ def run(
             result = _assemble(st, record)
             result.invocation = stats
             result.seconds = time.perf_counter() - started
-            price = getattr(be, "price", None)
-            if price is not None:
-                result.cost_usd = price.cost(stats.tokens_prompt, stats.tokens_completion)
+            result.cost_usd = stats.cost_usd(be)
             st.finish_run(
                 run_id,
                 "complete" if not result.failures else "incomplete",
-                {
-                    "model_calls": stats.model_calls,
-                    "cached_calls": stats.cached_calls,
-                    "tokens_prompt": stats.tokens_prompt,
-                    "tokens_evaluated": stats.tokens_evaluated,
-                    "tokens_completion": stats.tokens_completion,
-                    "cost_usd": result.cost_usd,
-                    "seconds": result.seconds,
-                    "failed": len(result.failures),
-                },
+                stats.run_stats(result.seconds, len(result.failures), result.cost_usd),
             )
             return result
     finally:

@@ -33,6 +33,24 @@ class ExecStats:
     failed: int = 0
     failures: dict[str, str] = field(default_factory=dict)
 
+    def cost_usd(self, backend: Backend) -> float | None:
+        """Estimated cost of this invocation, where the backend knows its price (else None)."""
+        price = getattr(backend, "price", None)
+        return None if price is None else price.cost(self.tokens_prompt, self.tokens_completion)
+
+    def run_stats(self, seconds: float, failed: int, cost_usd: float | None) -> dict[str, Any]:
+        """What the store keeps of the invocation that produced a run (`runs.stats`)."""
+        return {
+            "model_calls": self.model_calls,
+            "cached_calls": self.cached_calls,
+            "tokens_prompt": self.tokens_prompt,
+            "tokens_evaluated": self.tokens_evaluated,
+            "tokens_completion": self.tokens_completion,
+            "cost_usd": cost_usd,
+            "seconds": seconds,
+            "failed": failed,
+        }
+
 
 def choice_params(samples: int) -> dict[str, Any]:
     """Sampling parameters that shape a choice response (part of its cache key)."""

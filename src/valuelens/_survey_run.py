@@ -293,13 +293,7 @@ def survey(
             st.finish_run(
                 run_id,
                 "complete" if not result.failures else "incomplete",
-                {
-                    "model_calls": stats.model_calls,
-                    "cached_calls": stats.cached_calls,
-                    "tokens_prompt": stats.tokens_prompt,
-                    "seconds": result.seconds,
-                    "failed": len(result.failures),
-                },
+                stats.run_stats(result.seconds, len(result.failures), stats.cost_usd(be)),
             )
             return result
     finally:

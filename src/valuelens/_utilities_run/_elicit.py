@@ -187,23 +187,12 @@ def fit_utilities(
             result = assemble(st, record)
             result.invocation = stats
             result.seconds = time.perf_counter() - started
-            price = getattr(be, "price", None)
-            if price is not None:
-                result.cost_usd = price.cost(stats.tokens_prompt, stats.tokens_completion)
+            result.cost_usd = stats.cost_usd(be)
             failed = len(result.failures) + result.unanswered
             st.finish_run(
                 run_id,
                 "complete" if not failed else "incomplete",
-                {
-                    "model_calls": stats.model_calls,
-                    "cached_calls": stats.cached_calls,
-                    "tokens_prompt": stats.tokens_prompt,
-                    "tokens_evaluated": stats.tokens_evaluated,
-                    "tokens_completion": stats.tokens_completion,
-                    "cost_usd": result.cost_usd,
-                    "seconds": result.seconds,
-                    "failed": failed,
-                },
+                stats.run_stats(result.seconds, failed, result.cost_usd),
             )
             result.record = st.get_run(run_id) or record
             return result
