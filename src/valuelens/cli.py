@@ -35,6 +35,17 @@ StoreOpt = Annotated[
     typer.Option("--store", help="SQLite store (default $VALUELENS_STORE or ./.valuelens/store.sqlite)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+BaseUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
+    ),
+]
+TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")]
+MaxConcurrencyOpt = Annotated[
+    int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
+]
+ReportOpt = Annotated[bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")]
 
 
 def _fail(exc: InputError | BackendError) -> None:
@@ -93,21 +104,12 @@ def run(
     principle: Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")] = None,
     paraphrases: Annotated[bool, typer.Option("--paraphrases", help="Also ask every paraphrase.")] = False,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
-    base_url: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
-        ),
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
-    max_concurrency: Annotated[
-        int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
-    ] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")
-    ] = False,
+    report: ReportOpt = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -303,10 +305,8 @@ def annotate(
             "(default: when valuelens[embed] is installed).",
         ),
     ] = None,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -384,10 +384,8 @@ def survey(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals.")] = 0,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -434,10 +432,8 @@ def steer(
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals.")] = 0,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -533,21 +529,12 @@ def utilities(
     holdout: Annotated[float, typer.Option(help="Held-out pairs as a share of the budget (coherence).")] = 0.1,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N outcomes.")] = None,
     system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")] = None,
-    base_url: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
-        ),
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
-    max_concurrency: Annotated[
-        int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
-    ] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")
-    ] = False,
+    report: ReportOpt = False,
 ) -> None:
     """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
     from valuelens import fit_utilities
@@ -603,10 +590,8 @@ def sweep(
     seed: Annotated[int, typer.Option(help="Seed for every random choice in the analysis.")] = 0,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models.")
-    ] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")] = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
