@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
 from scipy import special
+from tests.analysis.simulate import random_dilemmas
 
 from valuelens.analysis._compare import (
     aitchison_distance,
@@ -18,16 +17,6 @@ from valuelens.analysis._compare import (
 from valuelens.analysis._table import ChoiceTable
 
 NAMES = [f"value_{i:02d}" for i in range(96)]
-
-
-def random_dilemmas(names: Sequence[str], n: int, rng: np.random.Generator) -> tuple[list, list]:
-    va, vb = [], []
-    for _ in range(n):
-        ka, kb = rng.integers(1, 4, 2)
-        pick = rng.choice(len(names), ka + kb, replace=False)
-        va.append(tuple(names[j] for j in pick[:ka]))
-        vb.append(tuple(names[j] for j in pick[ka:]))
-    return va, vb
 
 
 def run(

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from scipy import special, stats
+from tests.analysis.simulate import random_dilemmas
 
 from valuelens.analysis._scores import value_scores
 from valuelens.analysis._table import ChoiceTable
 from valuelens.analysis._utilities import dimension_scores, fit_value_utilities
 
 NAMES = [f"value_{i:02d}" for i in range(96)]
-
-
-def random_dilemmas(names: Sequence[str], n: int, rng: np.random.Generator) -> tuple[list, list]:
-    """n dilemmas, each action carrying 1-3 distinct values, no value on both sides."""
-    va, vb = [], []
-    for _ in range(n):
-        ka, kb = rng.integers(1, 4, 2)
-        pick = rng.choice(len(names), ka + kb, replace=False)
-        va.append(tuple(names[j] for j in pick[:ka]))
-        vb.append(tuple(names[j] for j in pick[ka:]))
-    return va, vb
 
 
 def simulate(
