@@ -35,6 +35,13 @@ def test_rerun_makes_zero_model_calls_and_gives_the_same_result(suite_file) -> N
         assert first[key] == again[key]
     loaded = valuelens.load_run(first["run_id"]).summary()
     assert loaded["values"] == first["values"]
+    # what the run took adds up over invocations; the cached rerun does not erase it
+    assert loaded["model_calls"] == 60 and loaded["cached_calls"] == 60
+    with Store() as st:
+        stats = st.get_run(first["run_id"]).stats
+    assert stats["invocations"] == 2 and stats["tokens_prompt"] == first["tokens_prompt"]
+    listed = runner.invoke(app, ["runs", "--json"])
+    assert next(r for r in json.loads(listed.stdout) if r["run_id"] == first["run_id"])["calls"] == 60
 
 
 def test_conditions_change_the_prompts_and_the_run(suite_file) -> None:

@@ -115,7 +115,7 @@ class Run:
         } | self._stored_costs()
 
     def _stored_costs(self) -> dict[str, Any]:
-        """For a run loaded from the store: what the invocation that produced it cost."""
+        """For a run loaded from the store: what it took, summed over the invocations that finished."""
         if self.invocation is not None:
             return {}
         keys = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "seconds")

@@ -201,7 +201,7 @@ class UtilitiesRun:
             "seed": self.seed,
             "valuelens_version": __version__,
         }
-        if self.invocation is None:  # loaded: what the invocation that produced it cost
+        if self.invocation is None:  # loaded: what the run took, summed over its invocations
             keys = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "seconds")
             out |= {k: self.record.stats[k] for k in keys if k in self.record.stats}
         return out

@@ -92,6 +92,10 @@ class RunRecord:
     stats: dict[str, Any]
 
 
+_ADDITIVE_STATS = ("model_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "cost_usd", "seconds")
+"""Fields of ``runs.stats`` that add up over the invocations of a run."""
+
+
 class Store:
     """One SQLite file. Open with `Store(path)`; usable as a context manager."""
 
@@ -217,10 +221,23 @@ class Store:
             )
 
     def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
+        """Record an invocation's end. Costs (model calls, tokens, cost, seconds) add up over the
+        invocations that finished, so a cached rerun does not hide what the run took; the other
+        fields (cached calls, failures) describe the latest invocation; ``invocations`` counts them."""
         with self.transaction() as db:
+            row = db.execute("SELECT stats FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            before = json.loads(row[0]) if row and row[0] else {}
+            merged = dict(stats)
+            for key in _ADDITIVE_STATS:
+                old, new = before.get(key), stats.get(key)
+                if isinstance(old, int | float) and isinstance(new, int | float):
+                    merged[key] = old + new
+                elif new is None and old is not None:
+                    merged[key] = old
+            merged["invocations"] = int(before.get("invocations", 1 if before else 0)) + 1
             db.execute(
                 "UPDATE runs SET status=?, stats=?, updated=? WHERE run_id=?",
-                (status, json.dumps(stats, sort_keys=True), time.time(), run_id),
+                (status, json.dumps(merged, sort_keys=True), time.time(), run_id),
             )
 
     def get_run(self, run_id: str) -> RunRecord | None:
