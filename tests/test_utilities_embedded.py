@@ -15,7 +15,7 @@ from valuelens.suites import load_outcomes
 pytestmark = pytest.mark.embedded
 
 BUDGET, HOLDOUT = 70, 0.2
-"""60 pairs in the random regular first round, then adaptive rounds; 14 held-out pairs (168 prompts)."""
+"""15 pairs in the random first matching, then adaptive rounds of 16; 14 held-out pairs (168 prompts)."""
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 from scipy.special import ndtr
 from scipy.stats import spearmanr
 
-from valuelens.analysis._active import ActivePairSelector, random_pairs
-from valuelens.analysis._thurstone import BradleyTerryModel
+from valuelens.analysis._active import ActivePairSelector, greedy_design, random_pairs
+from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
 
 
 class Oracle:
@@ -55,14 +55,15 @@ def test_random_pairs_are_distinct_and_reproducible() -> None:
         random_pairs(10, 46)
 
 
-def test_default_budget_and_regular_first_round() -> None:
+def test_default_budget_and_matching_first_round() -> None:
     selector = ActivePairSelector(150, seed=0)
     assert selector.budget == math.ceil(2 * 150 * math.log2(150))
     first = selector.next_pairs()
-    degree = np.bincount(first.ravel(), minlength=150)
-    assert np.all(degree == degree[0]) and degree[0] >= 2  # a regular graph
-    assert len(keys(first)) == len(first)
+    assert np.all(np.bincount(first.ravel(), minlength=150) == 1)  # a perfect matching
     np.testing.assert_array_equal(selector.next_pairs(), first)  # unanswered pairs come back
+    odd = ActivePairSelector(151, seed=0, initial_degree=2).next_pairs()
+    degree = np.bincount(odd.ravel(), minlength=151)
+    assert degree.min() >= 2 and degree.max() <= 4 and len(keys(odd)) == len(odd)
 
 
 def test_active_selection_ranks_items_within_the_default_budget() -> None:
@@ -76,15 +77,53 @@ def test_active_selection_ranks_items_within_the_default_budget() -> None:
     assert spearmanr(oracle.mu, selector.model_.utilities_)[0] >= 0.95
 
 
-def test_adaptive_rounds_prefer_close_calls() -> None:
+def test_adaptive_rounds_prefer_close_calls_in_crowded_regions() -> None:
     oracle = Oracle(120, seed=4)
     selector = ActivePairSelector(120, seed=4, stable_rank_corr=None)
-    first = selector.next_pairs()
-    selector.observe(first, oracle.ask(first))
-    second = selector.next_pairs()
+    rounds = []
+    while selector.n_asked < 2 * 120:
+        pairs = selector.next_pairs()
+        rounds.append(pairs)
+        selector.observe(pairs, oracle.ask(pairs), np.full(len(pairs), 20.0))
+    later = selector.next_pairs()
     gap = np.abs(oracle.mu[:, None] - oracle.mu[None, :])
-    assert np.median(gap[second[:, 0], second[:, 1]]) < 0.5 * np.median(gap[first[:, 0], first[:, 1]])
-    assert not keys(first) & keys(second)
+    assert np.median(gap[later[:, 0], later[:, 1]]) < 0.5 * np.median(gap[rounds[0][:, 0], rounds[0][:, 1]])
+    # items in the crowded middle are asked about more often than items in the tails
+    degree = np.bincount(np.concatenate([*rounds, later]).ravel(), minlength=120)
+    middle = np.abs(oracle.mu) < 0.5
+    tails = np.abs(oracle.mu) > 1.5
+    assert degree[middle].mean() > degree[tails].mean()
+    assert not keys(np.concatenate(rounds)) & keys(later)
+
+
+def test_active_beats_random_pairs_on_decisive_preferences() -> None:
+    n, votes = 100, 20.0
+    oracle = Oracle(n, seed=6)
+    oracle.var = oracle.var / 10.0  # decisive: most random pairs are foregone conclusions
+    selector = ActivePairSelector(n, seed=6, round_size=10, stable_rank_corr=None)
+    while selector.n_asked < int(1.5 * n):
+        pairs = selector.next_pairs()
+        selector.observe(pairs, oracle.ask(pairs), np.full(len(pairs), votes))
+    active = spearmanr(oracle.mu, selector.model_.utilities_)[0]
+    pairs = random_pairs(n, selector.n_asked, seed=6)
+    fit = ThurstonianModel().fit(pairs, oracle.ask(pairs), n, np.full(len(pairs), votes))
+    assert active > spearmanr(oracle.mu, fit.utilities_)[0] + 0.02
+
+
+def test_large_item_sets_use_per_item_variances() -> None:
+    oracle = Oracle(1100, seed=2)
+    selector = ActivePairSelector(1100, seed=2, stable_rank_corr=None)
+    rounds = []
+    for _ in range(8):
+        pairs = selector.next_pairs()
+        rounds.append(pairs)
+        selector.observe(pairs, oracle.ask(pairs), np.full(len(pairs), 20.0))
+    assert [len(r) for r in rounds[1:]] == [selector.round_size] * 7
+    asked = np.concatenate(rounds)
+    assert len(keys(asked)) == len(asked)
+    gap = np.abs(oracle.mu[:, None] - oracle.mu[None, :])
+    later = np.concatenate(rounds[4:])
+    assert np.median(gap[later[:, 0], later[:, 1]]) < 0.75 * np.median(gap[rounds[0][:, 0], rounds[0][:, 1]])
 
 
 def test_same_seed_same_plan_and_fit() -> None:
@@ -115,3 +154,48 @@ def test_budget_caps_at_all_pairs_and_observe_checks_lengths() -> None:
         selector.observe(np.array([[0, 1]]), np.array([0.5, 0.5]))
     with pytest.raises(ValueError):
         ActivePairSelector(1)
+
+
+def naive_greedy(
+    pairs: np.ndarray, info: np.ndarray, weight: np.ndarray, k: int, cov: np.ndarray, independent: bool = False
+) -> list[int]:
+    """The design rule written out: recompute every candidate's weighted variance reduction from the covariance
+    (``independent``: keep only its diagonal after each update)."""
+    cov = cov.copy()
+    chosen: list[int] = []
+    for _ in range(k):
+        best, best_gain = -1, -np.inf
+        for e, (a, b) in enumerate(pairs.tolist()):
+            if e in chosen:
+                continue
+            g = cov[:, a] - cov[:, b]
+            q = g[a] - g[b]
+            gain = info[e] * float(weight @ (g * g)) / (1.0 + info[e] * q)
+            if gain > best_gain:
+                best, best_gain = e, gain
+        a, b = pairs[best]
+        g = cov[:, a] - cov[:, b]
+        cov -= info[best] / (1.0 + info[best] * (g[a] - g[b])) * np.outer(g, g)
+        if independent:
+            cov = np.diag(np.diag(cov))
+        chosen.append(best)
+    return chosen
+
+
+def test_greedy_design_matches_the_rule_written_out() -> None:
+    rng = np.random.default_rng(0)
+    n = 25
+    root = rng.normal(size=(n, n))
+    cov = root @ root.T / n + 0.1 * np.eye(n)
+    pairs = np.array([(a, b) for a in range(n) for b in range(a + 1, n)])[rng.permutation(n * (n - 1) // 2)[:120]]
+    info = rng.gamma(2.0, 2.0, len(pairs))
+    weight = rng.uniform(0.2, 3.0, n)
+    fast = greedy_design(pairs, info, weight, 15, cov=cov)
+    assert fast.tolist() == naive_greedy(pairs, info, weight, 15, cov)
+    # per-item variances: the same rule, treating the items as independent throughout
+    var = np.diag(cov).copy()
+    diagonal = greedy_design(pairs, info, weight, 15, var=var)
+    assert diagonal.tolist() == naive_greedy(pairs, info, weight, 15, np.diag(var), independent=True)
+    assert diagonal.tolist() != fast.tolist()
+    with pytest.raises(ValueError):
+        greedy_design(pairs, info, weight, 3)

@@ -1,8 +1,16 @@
-"""Choosing which outcome pairs to ask: a random regular start, then informative rounds.
+"""Choosing which outcome pairs to ask: a random matching first, then informative rounds.
 
 The selector is a small state machine: ``next_pairs`` proposes a round, the caller
 asks the model and reports soft labels with ``observe``, the selector refits and
 plans the next round from the posterior until the budget is spent.
+
+Each adaptive round is a greedy, density-weighted A-optimal design: it adds the pair
+whose answer is expected to shrink the posterior variance of the utilities most,
+weighting each item by how crowded its neighbourhood is (an error there moves the
+item past many others, so it costs rank correlation), updates the covariance by a
+rank-one (Sherman-Morrison) step, and repeats. The expected information of a pair
+uses the predictive probit scale sqrt(s^2 + Var(u_a - u_b)) (assumed-density
+filtering), so a pair that looks one-sided but is uncertain still counts.
 """
 
 from __future__ import annotations
@@ -12,11 +20,16 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
 from valuelens.analysis._thurstone import ThurstonianModel
 
 _EMPTY = np.empty((0, 2), dtype=np.int64)
 _FULL_COVARIANCE_MAX = 1000  # items; the dense posterior covariance per round stays under ~0.5 s
+_DENSITY_BANDWIDTH = 0.3  # on the z-scored utility scale
+_WEIGHT_FLOOR = 0.25  # of the mean crowding weight, so that no item is ignored
+_LOGISTIC_PROBIT_SD = 1.702  # sigmoid(x) ~ Phi(x / 1.702)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _pair_keys(pairs: np.ndarray, n_items: int) -> np.ndarray:
@@ -58,28 +71,37 @@ def random_pairs(n_items: int, m: int, seed: int = 0) -> np.ndarray:
 
 
 class ActivePairSelector:
-    """Plan comparisons in rounds: a random regular graph first, then the most informative pairs.
+    """Plan comparisons in rounds: a random matching first, then the most informative pairs.
 
-    A candidate pair (a, b) scores P (1 - P) Var(u_a - u_b) / sqrt(1 + d_ab), with P the
-    current predicted preference, Var the Laplace posterior variance of the utility
-    difference (full covariance up to 1,000 items, else se_a^2 + se_b^2) and d_ab the
-    pair's degree relative to the mean: close calls between uncertain, rarely compared
-    items come first. Candidates are each item's neighbours in the current utility
-    order plus uniform random pairs; at most a few new pairs per item per round; a
-    pair is never asked twice (in either order).
+    Every adaptive round refits the model and greedily picks the candidate pair with the
+    largest expected reduction of the density-weighted posterior variance of the
+    utilities, sum_k w_k Var(u_k), then updates the covariance as if its answer were in
+    (a rank-one step) before picking the next, so one round does not spend itself on one
+    region. The expected information of a pair about u_a - u_b is that of ``votes``
+    probit answers at the predictive scale t = sqrt(s^2 + Var(u_a - u_b)):
+    votes * phi(d/t)^2 / (Phi(d/t) (1 - Phi(d/t)) t^2), with d the predicted difference
+    and s the model's answer noise. w_k is the squared density of the current
+    utilities around item k. Candidates are each item's neighbours in the current
+    utility order plus uniform random pairs; a pair is never asked twice (in either
+    order). Up to 1,000 items the full Laplace covariance is used, above that each
+    item's own variance.
 
     Args:
         n_items: number of items N (>= 2).
         budget: total comparisons; default ceil(2 N log2 N), at most N(N-1)/2.
         seed: seed of every random choice.
-        round_size: comparisons per adaptive round; default max(N // 4, budget // 20).
+        round_size: comparisons per adaptive round; default max(N // 8, 16).
             Smaller rounds adapt faster; larger ones batch better.
         model_factory: returns an unfitted estimator with ``fit``, ``predict_proba``,
-            ``utilities_`` and ``utility_se_`` (``utility_cov_`` is used when present).
-        initial_degree: comparisons per item in the first (random regular) round;
-            default 4, i.e. 2N pairs.
+            ``utilities_``, ``scale_`` and ``utility_se_``; ``utility_cov_`` is used
+            when present, and ``variances_`` (per-item answer noise, Thurstonian) else a
+            logistic noise scale is assumed.
+        initial_degree: comparisons per item in the first, random round: 1 is a random
+            perfect matching (N/2 pairs), 2 a random cycle cover, and so on. Default 1.
         stable_rank_corr: stop early once half the budget is spent and the Spearman
             correlation between consecutive fits reaches this; None never stops early.
+        window: how many neighbours on each side in the current utility order are
+            candidates.
     """
 
     def __init__(
@@ -91,6 +113,7 @@ class ActivePairSelector:
         model_factory: Callable[[], Any] = ThurstonianModel,
         initial_degree: int | None = None,
         stable_rank_corr: float | None = 0.999,
+        window: int = 12,
     ) -> None:
         if n_items < 2:
             raise ValueError("ActivePairSelector needs at least 2 items")
@@ -99,10 +122,11 @@ class ActivePairSelector:
         self.n_items = n_items
         self.budget = min(total, default_budget if budget is None else budget)
         self.seed = seed
-        self.round_size = round_size or max(n_items // 4, self.budget // 20, 1)
+        self.round_size = round_size or max(n_items // 8, 16)
         self.model_factory = model_factory
-        self.initial_degree = initial_degree or 4
+        self.initial_degree = initial_degree or 1
         self.stable_rank_corr = stable_rank_corr
+        self.window = max(1, window)
         self._rng = np.random.default_rng(seed)
         self._asked: set[int] = set()  # keys of issued pairs
         self._pending = _EMPTY
@@ -187,60 +211,156 @@ class ActivePairSelector:
         self.converged_ = _rank_corr(previous, utilities) >= self.stable_rank_corr
 
     def _initial_round(self) -> np.ndarray:
-        """Circulant graph over a random permutation: each offset adds degree 2 to every item."""
+        """``initial_degree`` random perfect matchings (an odd item out joins a random pair), no repeats."""
         n = self.n_items
-        order = self._rng.permutation(n)
-        n_offsets = min(max(1, self.initial_degree // 2), max(1, (n - 1) // 2))
-        offsets = self._rng.choice(np.arange(1, max(2, (n - 1) // 2 + 1)), n_offsets, replace=False)
-        pos = np.arange(n)
-        pairs = np.concatenate([np.column_stack([order[pos], order[(pos + o) % n]]) for o in offsets])
-        _, first = np.unique(_pair_keys(pairs, n), return_index=True)  # n = 2 repeats its edge
+        rounds = []
+        for _ in range(min(self.initial_degree, n - 1)):
+            order = self._rng.permutation(n)
+            half = n // 2
+            pairs = np.column_stack([order[:half], order[half : 2 * half]])
+            if n % 2:
+                pairs = np.vstack([pairs, [order[-1], order[self._rng.integers(0, n - 1)]]])
+            rounds.append(pairs)
+        pairs = np.concatenate(rounds)
+        _, first = np.unique(_pair_keys(pairs, n), return_index=True)
         return pairs[np.sort(first)]
 
-    def _candidates(self, utilities: np.ndarray, k: int) -> np.ndarray:
-        """Unasked candidate pairs: rank neighbours of every item plus random pairs, (c,2)."""
+    def _candidates(self, utilities: np.ndarray) -> np.ndarray:
+        """Unasked candidate pairs: ``window`` rank neighbours of every item plus 4N random pairs, (c,2)."""
         n = self.n_items
         order = np.argsort(utilities)
-        window = max(2, 2 * k // n + 2)
-        near = [np.column_stack([order[:-d], order[d:]]) for d in range(1, min(window, n - 1) + 1)]
-        a = self._rng.integers(0, n, 4 * k)
-        b = (a + self._rng.integers(1, n, 4 * k)) % n
+        near = [np.column_stack([order[:-d], order[d:]]) for d in range(1, min(self.window, n - 1) + 1)]
+        a = self._rng.integers(0, n, 4 * n)
+        b = (a + self._rng.integers(1, n, 4 * n)) % n
         cand = np.concatenate([*near, np.column_stack([a, b])])
         keys, first = np.unique(_pair_keys(cand, n), return_index=True)
         cand = cand[first]
         asked = np.fromiter(self._asked, dtype=np.int64, count=len(self._asked))
         return cand[~np.isin(keys, asked)]
 
+    def _votes(self) -> float:
+        """Typical weight (votes) behind one observed label; at least 1."""
+        w = np.concatenate(self._weights)
+        w = w[w > 0]
+        return max(1.0, float(np.median(w))) if len(w) else 1.0
+
     def _informative_round(self, model: Any, k: int) -> np.ndarray:
-        """Greedy top-``k`` candidates by score, at most a few new comparisons per item."""
+        """Greedy density-weighted A-optimal choice of ``k`` unasked candidate pairs."""
         n = self.n_items
-        cand = self._candidates(model.utilities_, k)
+        cand = self._candidates(model.utilities_)
         if len(cand) == 0:
             return _EMPTY
-        prob = model.predict_proba(cand)
         a, b = cand[:, 0], cand[:, 1]
-        if n <= _FULL_COVARIANCE_MAX and hasattr(model, "utility_cov_"):
-            cov = model.utility_cov_()
-            var_diff = cov[a, a] + cov[b, b] - 2.0 * cov[a, b]
+        u = model.utilities_
+        if hasattr(model, "variances_"):
+            noise = model.variances_[a] + model.variances_[b]
         else:
-            var = model.utility_se_(method="diagonal") ** 2
-            var_diff = var[a] + var[b]
-        degree = np.bincount(self.pairs_.ravel(), minlength=n).astype(float)
-        crowd = (degree[a] + degree[b]) / (2.0 * max(degree.mean(), 1.0))
-        score = prob * (1.0 - prob) * var_diff / np.sqrt(1.0 + crowd)
-        score += 1e-12 * self._rng.random(len(cand))  # seeded tie-break
-        cap = 2 * math.ceil(2 * k / n) + 1
-        used = np.zeros(n, dtype=np.int64)
-        chosen: list[int] = []
-        for idx in np.argsort(-score):
-            x, y = cand[idx]
-            if used[x] < cap and used[y] < cap:
-                chosen.append(int(idx))
-                used[x] += 1
-                used[y] += 1
-                if len(chosen) == k:
-                    break
-        plan = cand[np.array(chosen, dtype=np.int64)]
+            noise = np.full(len(cand), (_LOGISTIC_PROBIT_SD / model.scale_) ** 2)
+        if n <= _FULL_COVARIANCE_MAX and hasattr(model, "utility_cov_"):
+            cov, var = model.utility_cov_(), None
+            q = cov[a, a] + cov[b, b] - 2.0 * cov[a, b]
+        else:
+            cov, var = None, model.utility_se_(method="diagonal") ** 2
+            q = var[a] + var[b]
+        t2 = noise + np.maximum(q, 0.0)
+        z = (u[a] - u[b]) / np.sqrt(t2)
+        prob = np.clip(ndtr(z), 1e-12, 1.0 - 1e-12)
+        info = self._votes() * (_INV_SQRT_2PI * np.exp(-0.5 * z * z)) ** 2 / (prob * (1.0 - prob) * t2)
+        tie = 1e-12 * self._rng.random(len(cand))  # seeded tie-break
+        chosen = greedy_design(cand, info, _crowding(u), k, cov=cov, var=var, tie=tie)
+        plan = cand[chosen]
         flip = self._rng.random(len(plan)) < 0.5
         plan[flip] = plan[flip, ::-1]
         return plan
+
+
+def greedy_design(
+    pairs: np.ndarray,
+    info: np.ndarray,
+    weight: np.ndarray,
+    k: int,
+    cov: np.ndarray | None = None,
+    var: np.ndarray | None = None,
+    tie: np.ndarray | None = None,
+) -> np.ndarray:
+    """Greedy weighted A-optimal design: pick up to ``k`` of the candidate ``pairs`` one at a time.
+
+    Each step takes the candidate whose answer, worth Fisher information ``info`` about
+    u_a - u_b, most reduces sum_k weight_k Var(u_k), then updates the covariance as if
+    that answer were in: cov <- cov - f g g^T with g = cov x_e, x_e = e_a - e_b,
+    f = info_e / (1 + info_e x_e^T cov x_e).
+
+    Args:
+        pairs: (c,2) candidate pairs; info: (c,) information of one answer to each.
+        weight: (n,) non-negative item weights.
+        k: number of pairs to pick.
+        cov: (n,n) posterior covariance of the utilities; or else
+        var: (n,) per-item variances, treating items as independent.
+        tie: (c,) small values added to the gains to break ties.
+
+    Returns:
+        (<=k,) indices into ``pairs`` in the order picked.
+    """
+    a, b = pairs[:, 0], pairs[:, 1]
+    c, n = len(pairs), len(weight)
+    k = min(k, c)
+    free = np.ones(c, dtype=bool)
+    tie = np.zeros(c) if tie is None else tie
+    chosen: list[int] = []
+    if cov is not None:
+        spread = cov[:, a] - cov[:, b]  # (n,c): covariance of every utility with each pair's difference
+        q = np.maximum(spread[a, np.arange(c)] - spread[b, np.arange(c)], 1e-12)
+        reduction = weight @ (spread * spread)  # sum_k w_k Cov(u_k, u_a - u_b)^2 per candidate
+        # the updates stay in low-rank form, cov_t = cov - sum_s f_s g_s g_s^T, so that a pick costs one
+        # pass over ``spread`` instead of rewriting it (7x faster at 510 items)
+        picked_g, picked_gx, picked_f = np.empty((n, k)), np.empty((k, c)), np.empty(k)
+    elif var is not None:
+        var = var.astype(np.float64, copy=True)
+    else:
+        raise ValueError("greedy_design needs cov or var")
+    for step in range(k):
+        if cov is None:
+            q = np.maximum(var[a] + var[b], 1e-12)
+            reduction = weight[a] * var[a] ** 2 + weight[b] * var[b] ** 2
+        gain = np.where(free, info * reduction / (1.0 + info * q) + tie, -np.inf)
+        e = int(np.argmax(gain))
+        if not gain[e] > 0:
+            break
+        chosen.append(e)
+        free[e] = False
+        f = info[e] / (1.0 + info[e] * q[e])
+        if cov is not None:
+            done = slice(0, step)
+            g = spread[:, e] - picked_g[:, done] @ (picked_f[done] * picked_gx[done, e])
+            gx = g[a] - g[b]
+            wg = weight * g
+            cross = wg @ spread - (picked_f[done] * (wg @ picked_g[:, done])) @ picked_gx[done]
+            reduction += f * gx * (f * gx * float(wg @ g) - 2.0 * cross)
+            q = np.maximum(q - f * gx * gx, 1e-12)
+            picked_g[:, step], picked_gx[step], picked_f[step] = g, gx, f
+        else:
+            var[a[e]] -= f * var[a[e]] ** 2
+            var[b[e]] -= f * var[b[e]] ** 2
+    return np.array(chosen, dtype=np.int64)
+
+
+def _crowding(utilities: np.ndarray) -> np.ndarray:
+    """Item weights (n,), mean 1: the squared Gaussian-kernel density of the utilities at each item.
+
+    A utility error of e moves an item past about N * density * e others, so the
+    expected squared rank error grows with the squared density around the item. That
+    linearisation undervalues items in the tails whose error is still large, so every
+    item keeps a floor of a quarter of the mean weight (without it, Spearman 0.99 took
+    15% more comparisons on soft preferences in bench/bench_active.py).
+    """
+    lo, hi = float(utilities.min()) - 4 * _DENSITY_BANDWIDTH, float(utilities.max()) + 4 * _DENSITY_BANDWIDTH
+    grid = np.linspace(lo, hi, 512)
+    counts, _ = np.histogram(
+        utilities, bins=len(grid), range=(lo - (grid[1] - grid[0]) / 2, hi + (grid[1] - grid[0]) / 2)
+    )
+    offsets = (np.arange(len(grid)) - len(grid) // 2) * (grid[1] - grid[0])
+    kernel = np.exp(-0.5 * (offsets / _DENSITY_BANDWIDTH) ** 2)
+    density = np.convolve(counts, kernel, mode="same")
+    weight = np.interp(utilities, grid, density) ** 2
+    weight = weight / weight.mean() if weight.mean() > 0 else np.ones_like(utilities)
+    return (weight + _WEIGHT_FLOOR) / (1.0 + _WEIGHT_FLOOR)
