@@ -252,6 +252,13 @@ def test_cli_prints_outcomes_coherence_rates_and_calls_and_show_and_report_work(
     assert data["comparisons"] <= 150 and data["model_calls"] == 2 * (data["comparisons"] + data["heldout"])
     assert set(data["outcomes"][0]) >= {"outcome", "id", "category", "mean", "variance", "ci_low", "ci_high"}
     assert set(data["coherence"]) >= {"holdout_accuracy", "holdout_log_loss", "cycle_probability", "decisiveness"}
+    rates = data["exchange_rates"]
+    assert rates["level"] == 0.95 and set(rates["rates_ci"]) == set(rates["rates"])
+    for x, row in rates["rates"].items():
+        for y, rate in row.items():
+            low, high = rates["rates_ci"][x][y]
+            if rate is not None:  # a positive slope: the interval holds the rate (null high: open-ended)
+                assert low <= rate and (high is None or rate <= high)
     report = runner.invoke(app, ["report", run_id, "-o", "r.html"])
     html = (tmp_path / "r.html").read_text()
     assert report.exit_code == 0 and 'data-panel="utilities"' in html and "Preferences of" in html

@@ -162,6 +162,45 @@ def test_exchange_rates_from_a_fitted_model() -> None:
     assert result["rates"]["x"]["y"] == pytest.approx(5.0, rel=0.15)
 
 
+def test_exchange_rate_intervals_cover_the_planted_rate() -> None:
+    quantities = [1, 3, 10, 30, 100, 300, 1000]
+    planted = {"x": (0.0, 0.3), "y": (0.3 * math.log(5), 0.3)}  # one y is worth 5 x
+    votes = 20
+    covered, widths = 0, []
+    for rep in range(40):
+        rng = np.random.default_rng(100 + rep)
+        mu = list(rng.normal(size=30))
+        series = {}
+        for name, (a, b) in planted.items():
+            series[name] = [(len(mu) + t, q) for t, q in enumerate(quantities)]
+            mu += [a + b * math.log(q) for q in quantities]
+        truth = TrueModel(np.array(mu), np.full(len(mu), 0.3))
+        pairs = random_pairs(len(mu), 400, seed=rep)
+        p = rng.binomial(votes, truth.predict_proba(pairs)) / votes
+        model = ThurstonianModel().fit(pairs, p, len(mu), np.full(len(p), float(votes)))
+        result = exchange_rates(model.utilities_, series, cov=model.utility_cov_(), seed=rep)
+        low, high = result["rates_ci"]["x"]["y"]
+        assert low <= result["rates"]["x"]["y"] <= high
+        assert result["fits"]["x"]["b_ci_low"] < result["fits"]["x"]["b"] < result["fits"]["x"]["b_ci_high"]
+        covered += low <= 5.0 <= high
+        widths.append(math.log(high / low))
+    assert covered >= 34  # 95% intervals: 38 of 40 expected; 34 or more with probability > 0.99
+    assert np.median(widths) < math.log(4.0)  # and informative: the upper end under 4x the lower
+
+
+def test_exchange_rate_interval_is_open_ended_when_the_slope_may_be_flat() -> None:
+    quantities = [1, 10, 100]
+    u = np.array([0.0, 0.01, 0.02, 0.0, 1.0, 2.0])
+    series = {
+        "flat": [(t, q) for t, q in enumerate(quantities)],
+        "steep": [(3 + t, q) for t, q in enumerate(quantities)],
+    }
+    result = exchange_rates(u, series, cov=np.eye(6) * 0.05)
+    assert result["rates_ci"]["flat"]["steep"][1] == math.inf  # no amount of "flat" may be worth one "steep"
+    assert result["rates_ci"]["steep"]["flat"][1] < math.inf and result["level"] == 0.95
+    assert "rates_ci" not in exchange_rates(u, series)
+
+
 def test_exchange_rates_reject_bad_quantities() -> None:
     with pytest.raises(ValueError, match="positive"):
         exchange_rates(np.zeros(2), {"a": [(0, 0.0), (1, 1.0)]})

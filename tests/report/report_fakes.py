@@ -96,6 +96,11 @@ def utilities_summary(outcomes: list[str], seed: int = 0) -> dict[str, Any]:
                 "people in the US": {"a": -0.2, "b": 0.45, "r2": 0.95, "n": 6.0},
             },
             "rates": {"people in Nigeria": {"people in the US": 0.55}, "people in the US": {"people in Nigeria": 1.8}},
+            "rates_ci": {
+                "people in Nigeria": {"people in the US": [0.31, 0.97]},
+                "people in the US": {"people in Nigeria": [1.03, None]},
+            },
+            "level": 0.95,
             "reference": 100.0,
         },
     }

@@ -26,13 +26,17 @@ from valuelens.suites import Outcome
 
 LEVEL = 0.95
 N_TRIADS = 10_000
+FULL_COV_OUTCOMES = 1500
+"""Up to this many outcomes exchange-rate intervals use the full Laplace covariance (below a second)."""
 """Random triads over which the fitted model's cycle probability is averaged."""
 
 
 def _num(x: Any) -> Any:
-    """A JSON-safe number: NaN and infinities become None (recursively through dicts)."""
+    """A JSON-safe number: NaN and infinities become None (recursively through dicts and lists)."""
     if isinstance(x, dict):
         return {k: _num(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_num(v) for v in x]
     if isinstance(x, float | np.floating):
         return float(x) if math.isfinite(x) else None
     return x
@@ -144,10 +148,16 @@ class UtilitiesRun:
         series = {k: v for k, v in series.items() if len({q for _, q in v}) >= 2}
         if self.model is None or not series:
             return {}
-        rates = exchange_rates(self.model.utilities_, series)
+        if len(self.outcomes) <= FULL_COV_OUTCOMES:
+            cov = self.model.utility_cov_()
+        else:  # the dense inverse would take seconds: each outcome's own variance
+            cov = np.diag(self.model.utility_se_(method="diagonal") ** 2)
+        rates = exchange_rates(self.model.utilities_, series, cov=cov, seed=self.seed)
         return {
             "fits": {k: _num(v) for k, v in rates["fits"].items()},
             "rates": {k: _num(v) for k, v in rates["rates"].items()},
+            "rates_ci": {k: _num(v) for k, v in rates["rates_ci"].items()},
+            "level": rates["level"],
             "reference": rates["reference"],
         }
 

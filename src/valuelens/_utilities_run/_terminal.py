@@ -60,8 +60,17 @@ def coherence_line(coh: dict[str, Any]) -> str:
     )
 
 
+def _rate_ci(ci: Any) -> str:
+    """ " [low, high]" of an exchange rate; an open upper end (null) reads "∞"."""
+    if not isinstance(ci, list) or len(ci) != 2 or ci[0] is None:
+        return ""
+    high = "∞" if ci[1] is None else f"{ci[1]:.3g}"
+    return f" [{ci[0]:.3g}, {high}]"
+
+
 def rates_table(rates: dict[str, Any]) -> Table | None:
-    """Per series: slope b of U = a + b ln N, R², n, and how many units equal one unit of a reference series."""
+    """Per series: slope b of U = a + b ln N, R², n, and how many units equal one unit of a reference series,
+    with its 95% interval."""
     fits = rates.get("fits") or {}
     if not fits:
         return None
@@ -78,7 +87,8 @@ def rates_table(rates: dict[str, Any]) -> Table | None:
         cells = [escape(_cut(name, 32)), _f(fit.get("b"), 3, sign=True), _f(fit.get("r2")), f"{fit.get('n', 0):.0f}"]
         if ref is not None:
             rate = 1.0 if name == ref else (rates.get("rates") or {}).get(name, {}).get(ref)
-            cells.append("–" if rate is None else f"{rate:.3g}")
+            ci = None if name == ref else (rates.get("rates_ci") or {}).get(name, {}).get(ref)
+            cells.append("–" if rate is None else f"{rate:.3g}{_rate_ci(ci)}")
         table.add_row(*cells)
     if len(fits) > RATES_MAX:
         table.caption = f"{RATES_MAX} of {len(fits)} series; all of them, and every rate, in --json"

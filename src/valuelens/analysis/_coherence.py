@@ -163,10 +163,28 @@ def _log_linear_fit(u: np.ndarray, quantity: np.ndarray) -> dict[str, float]:
     return {"a": a, "b": b, "r2": r2, "n": float(n)}
 
 
+def _log_linear_draws(u: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares U = a + b x for every row of ``u`` (d,k) at the same ``x`` (k,); returns a, b (d,)."""
+    xc = x - x.mean()
+    b = (u - u.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
+    return u.mean(axis=1) - b * x.mean(), b
+
+
+def _log_rate(a_x: Any, b_x: Any, a_y: Any, b_y: Any, log_n0: float) -> Any:
+    """ln(rate[X][Y]) from the two fits; +inf where b_X <= 0 (no amount of X buys one unit of Y)."""
+    b_x = np.asarray(b_x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b_x > 0, (a_y - a_x + (b_y - b_x) * log_n0) / b_x, np.inf)
+
+
 def exchange_rates(
     utilities: np.ndarray,
     series: Mapping[str, Sequence[tuple[int, float]]],
     reference: float | None = None,
+    cov: np.ndarray | None = None,
+    level: float = 0.95,
+    n_draws: int = 4000,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Log-linear utility of quantity per series and the exchange rates between series.
 
@@ -180,31 +198,68 @@ def exchange_rates(
     which is exp((a_Y - a_X) / b) for a shared slope b, whatever N0. It is NaN when
     b_X <= 0 (more X is not better, so no amount of X buys Y).
 
+    With ``cov``, intervals come from ``n_draws`` draws of the utilities from
+    N(utilities, cov) (the Laplace posterior), each refitted: percentile intervals of
+    every slope and rate. A draw with b_X <= 0 counts as an infinite rate, so the upper
+    end is inf when such draws are not rare: the data cannot rule out that more X is
+    worth nothing.
+
     Args:
         utilities: (n,) utilities of all items.
         series: name -> list of (item_index, quantity) pairs.
         reference: N0; default the geometric mean of all quantities in all series.
+        cov: (n,n) posterior covariance of ``utilities``, or None for no intervals.
+        level: interval level; n_draws, seed: the Monte Carlo draws.
 
     Returns:
-        {"fits": {name: {a, b, r2, n}}, "rates": {X: {Y: rate}}, "reference": N0}.
+        {"fits": {name: {a, b, r2, n[, b_ci_low, b_ci_high]}}, "rates": {X: {Y: rate}},
+        "reference": N0}, plus "rates_ci": {X: {Y: [low, high]}} and "level" with ``cov``.
     """
     utilities = np.asarray(utilities, dtype=np.float64).ravel()
     fits: dict[str, dict[str, float]] = {}
-    all_q: list[float] = []
-    for name, points in series.items():
-        idx = np.array([i for i, _ in points], dtype=np.int64)
-        qty = np.array([q for _, q in points], dtype=np.float64)
+    points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, pts in series.items():
+        idx = np.array([i for i, _ in pts], dtype=np.int64)
+        qty = np.array([q for _, q in pts], dtype=np.float64)
         if np.any(qty <= 0):
             raise ValueError(f"series {name!r}: quantities must be positive")
         fits[name] = _log_linear_fit(utilities[idx], qty)
-        all_q.extend(qty.tolist())
-    n0 = float(np.exp(np.mean(np.log(all_q)))) if reference is None else float(reference)
+        points[name] = (idx, np.log(qty))
+    all_logs = np.concatenate([x for _, x in points.values()]) if points else np.zeros(1)
+    n0 = float(np.exp(all_logs.mean())) if reference is None else float(reference)
+    log_n0 = math.log(n0)
     rates: dict[str, dict[str, float]] = {name: {} for name in fits}
     for x, y in itertools.permutations(fits, 2):
         fx, fy = fits[x], fits[y]
-        if not fx["b"] > 0:
-            rates[x][y] = math.nan
+        log_rate = float(_log_rate(fx["a"], fx["b"], fy["a"], fy["b"], log_n0))
+        rates[x][y] = math.nan if not fx["b"] > 0 else (math.exp(log_rate) if log_rate < 700 else math.inf)
+    out: dict[str, Any] = {"fits": fits, "rates": rates, "reference": n0}
+    if cov is None:
+        return out
+    fitted = {k: v for k, v in points.items() if not math.isnan(fits[k]["b"])}
+    items = np.unique(np.concatenate([i for i, _ in fitted.values()])) if fitted else np.zeros(0, np.int64)
+    draws = _mvn_draws(utilities[items], np.asarray(cov)[np.ix_(items, items)], n_draws, seed)
+    where = {int(i): c for c, i in enumerate(items)}
+    params = {}
+    tail = (1.0 - level) / 2.0 * 100.0
+    for name, (idx, logs) in fitted.items():
+        params[name] = _log_linear_draws(draws[:, [where[int(i)] for i in idx]], logs)
+        lo, hi = np.percentile(params[name][1], [tail, 100.0 - tail])
+        fits[name] |= {"b_ci_low": float(lo), "b_ci_high": float(hi)}
+    ci: dict[str, dict[str, list[float]]] = {name: {} for name in fits}
+    for x, y in itertools.permutations(fits, 2):
+        if x not in params or y not in params:
+            ci[x][y] = [math.nan, math.nan]
             continue
-        log_rate = (fy["a"] - fx["a"] + (fy["b"] - fx["b"]) * math.log(n0)) / fx["b"]
-        rates[x][y] = math.exp(log_rate) if log_rate < 700 else math.inf
-    return {"fits": fits, "rates": rates, "reference": n0}
+        logs = _log_rate(*params[x], *params[y], log_n0)
+        lo, hi = np.percentile(np.minimum(logs, 700.0), [tail, 100.0 - tail])
+        ci[x][y] = [math.exp(lo), math.exp(hi) if hi < 700.0 else math.inf]
+    return out | {"rates_ci": ci, "level": level}
+
+
+def _mvn_draws(mean: np.ndarray, cov: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
+    """(n_draws, k) draws from N(mean, cov) for a symmetric positive semi-definite ``cov`` (eigen-root)."""
+    vals, vecs = np.linalg.eigh((cov + cov.T) / 2.0)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    z = np.random.default_rng(seed).standard_normal((n_draws, len(mean)))
+    return mean + z @ root.T

@@ -37,6 +37,15 @@ def _coherence_tiles(coh: dict[str, Any]) -> str:
     return f'<div class="tiles">{"".join(tiles)}</div>' if tiles else ""
 
 
+def _rate_cell(rate: Any, ci: Any) -> str:
+    """A rate cell: the rate, and its interval on a second line when there is one."""
+    cell = cell_number(rate, 3)
+    if not is_num(rate) or not isinstance(ci, list) or len(ci) != 2 or not is_num(ci[0]):
+        return cell
+    high = fmt(ci[1], 3, False) if is_num(ci[1]) else "\u221e"
+    return cell.replace("</td>", f'<span class="ci">[{esc(fmt(ci[0], 3, False))}, {esc(high)}]</span></td>')
+
+
 def _rates(rates: dict[str, Any]) -> str:
     fits = rates.get("fits") if isinstance(rates.get("fits"), dict) else {}
     matrix = rates.get("rates") if isinstance(rates.get("rates"), dict) else {}
@@ -44,6 +53,8 @@ def _rates(rates: dict[str, Any]) -> str:
     if fits:
         rows = [{"series": k, **v} for k, v in fits.items() if isinstance(v, dict)]
         cols = [("series", "series", "text"), ("a", "a", "num"), ("b", "b (per ln N)", "num")]
+        if any("b_ci_low" in r for r in rows):
+            cols += [("b_ci_low", "b 95% low", "num"), ("b_ci_high", "b 95% high", "num")]
         cols += [("r2", "R\u00b2", "num"), ("n", "n", "num")]
         parts.append("<h3>Utility of quantity: U = a + b ln N</h3>" + sortable_table("rates-fits", cols, rows))
     names = [str(k) for k in matrix]
@@ -51,14 +62,17 @@ def _rates(rates: dict[str, Any]) -> str:
         ref = rates.get("reference")
         head = "".join(f'<th scope="col" class="n">{esc(n)}</th>' for n in names)
         body = []
+        intervals = rates.get("rates_ci") if isinstance(rates.get("rates_ci"), dict) else {}
         for x in names:
             row = matrix.get(x) or {}
-            cells = "".join(cell_number(row.get(y), 3) if y != x else '<td class="n">1</td>' for y in names)
+            ci_row = intervals.get(x) if isinstance(intervals.get(x), dict) else {}
+            cells = "".join(_rate_cell(row.get(y), ci_row.get(y)) if y != x else '<td class="n">1</td>' for y in names)
             body.append(f'<tr><th scope="row">{esc(x)}</th>{cells}</tr>')
         at = f" at N\u2080 = {ref:.3g}" if is_num(ref) else ""
         parts.append(
             f"<h3>Exchange rates{esc(at)}</h3><p class='sub'>Units of the row's series worth one unit of the "
-            "column's; blank where more of the row is not better.</p>"
+            "column's, with 95% intervals (\u221e: the data cannot rule out that more of the row is worth "
+            "nothing); blank where more of the row is not better.</p>"
             f'<div class="scroll"><table id="rates-matrix"><thead><tr><th></th>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>"
         )
