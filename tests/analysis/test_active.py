@@ -154,6 +154,14 @@ def test_budget_caps_at_all_pairs_and_observe_checks_lengths() -> None:
         selector.observe(np.array([[0, 1]]), np.array([0.5, 0.5]))
     with pytest.raises(ValueError):
         ActivePairSelector(1)
+    with pytest.raises(ValueError, match="initial_degree"):
+        ActivePairSelector(10, initial_degree=-1)
+
+
+def test_a_budget_of_every_pair_asks_every_pair() -> None:
+    selector = ActivePairSelector(40, seed=1, stable_rank_corr=None, budget=40 * 39 // 2)
+    asked = np.concatenate(run(selector, Oracle(40, seed=1)))
+    assert len(asked) == 780 and len(keys(asked)) == 780 and selector.done
 
 
 def naive_greedy(

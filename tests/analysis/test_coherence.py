@@ -199,6 +199,13 @@ def test_exchange_rate_interval_is_open_ended_when_the_slope_may_be_flat() -> No
     assert result["rates_ci"]["flat"]["steep"][1] == math.inf  # no amount of "flat" may be worth one "steep"
     assert result["rates_ci"]["steep"]["flat"][1] < math.inf and result["level"] == 0.95
     assert "rates_ci" not in exchange_rates(u, series)
+    # a series whose utility falls with quantity: no rate, and no huge stand-in number for its interval
+    falling = {"up": series["steep"], "down": [(3, 100.0), (4, 10.0), (5, 1.0)], "flat": [(0, 1.0), (0, 1.0)]}
+    result = exchange_rates(u, falling, cov=np.eye(6) * 0.001)
+    assert math.isnan(result["rates"]["down"]["up"])
+    assert result["rates_ci"]["down"]["up"] == [math.inf, math.inf]
+    assert math.isnan(result["rates"]["up"]["flat"])  # one quantity only: no slope, no rate
+    assert all(math.isnan(v) for v in result["rates_ci"]["up"]["flat"])
 
 
 def test_exchange_rates_reject_bad_quantities() -> None:

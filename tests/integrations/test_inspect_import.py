@@ -52,6 +52,7 @@ def test_imported_run_matches_the_scored_probabilities(tmp_path: Path) -> None:
     assert summary["values"] and summary["position_bias"]["n"] == 5
     again = valuelens.import_inspect(log.location)  # the same log again: the same run, nothing new
     assert again.run_id == run.run_id and again.summary()["values"] == summary["values"]
+    assert again.record.stats["model_calls"] == len(log.samples)  # the log's calls, not counted twice
 
 
 def test_cli_import_then_show(tmp_path: Path) -> None:

@@ -83,8 +83,8 @@ def test_utilities_run_shows_the_utilities_view() -> None:
     assert 'id="rates-matrix"' in html and 'id="outcomes-table"' in html
     matrix = html[html.index('id="rates-matrix"') :]
     matrix = matrix[: matrix.index("</table>")]
-    assert '<span class="ci">[0.310, 0.970]</span>' in matrix  # each rate with its interval
-    assert '<span class="ci">[1.030, \u221e]</span>' in matrix  # an open upper end
+    assert '<span class="ci">[0.31, 0.97]</span>' in matrix  # each rate with its interval
+    assert '<span class="ci">[1.03, \u221e]</span>' in matrix  # an open upper end
 
 
 def test_no_external_resources(core_run: valuelens.Run) -> None:

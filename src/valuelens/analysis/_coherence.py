@@ -170,6 +170,14 @@ def _log_linear_draws(u: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     return u.mean(axis=1) - b * x.mean(), b
 
 
+_MAX_LOG_RATE = 700.0  # exp(700) ~ 1e304: beyond it a rate is reported as infinite
+
+
+def _exp_rate(log_rate: float) -> float:
+    """exp(log_rate), infinite from _MAX_LOG_RATE on (no float overflow, no 1e304 stand-ins)."""
+    return math.exp(log_rate) if log_rate < _MAX_LOG_RATE else math.inf
+
+
 def _log_rate(a_x: Any, b_x: Any, a_y: Any, b_y: Any, log_n0: float) -> Any:
     """ln(rate[X][Y]) from the two fits; +inf where b_X <= 0 (no amount of X buys one unit of Y)."""
     b_x = np.asarray(b_x, dtype=np.float64)
@@ -232,7 +240,7 @@ def exchange_rates(
     for x, y in itertools.permutations(fits, 2):
         fx, fy = fits[x], fits[y]
         log_rate = float(_log_rate(fx["a"], fx["b"], fy["a"], fy["b"], log_n0))
-        rates[x][y] = math.nan if not fx["b"] > 0 else (math.exp(log_rate) if log_rate < 700 else math.inf)
+        rates[x][y] = math.nan if not fx["b"] > 0 or math.isnan(log_rate) else _exp_rate(log_rate)
     out: dict[str, Any] = {"fits": fits, "rates": rates, "reference": n0}
     if cov is None:
         return out
@@ -252,8 +260,8 @@ def exchange_rates(
             ci[x][y] = [math.nan, math.nan]
             continue
         logs = _log_rate(*params[x], *params[y], log_n0)
-        lo, hi = np.percentile(np.minimum(logs, 700.0), [tail, 100.0 - tail])
-        ci[x][y] = [math.exp(lo), math.exp(hi) if hi < 700.0 else math.inf]
+        lo, hi = np.percentile(np.minimum(logs, _MAX_LOG_RATE), [tail, 100.0 - tail])
+        ci[x][y] = [_exp_rate(float(lo)), _exp_rate(float(hi))]
     return out | {"rates_ci": ci, "level": level}
 
 

@@ -42,8 +42,8 @@ def _rate_cell(rate: Any, ci: Any) -> str:
     cell = cell_number(rate, 3)
     if not is_num(rate) or not isinstance(ci, list) or len(ci) != 2 or not is_num(ci[0]):
         return cell
-    high = fmt(ci[1], 3, False) if is_num(ci[1]) else "\u221e"
-    return cell.replace("</td>", f'<span class="ci">[{esc(fmt(ci[0], 3, False))}, {esc(high)}]</span></td>')
+    high = f"{ci[1]:.3g}" if is_num(ci[1]) else "\u221e"
+    return cell.replace("</td>", f'<span class="ci">[{esc(f"{ci[0]:.3g}")}, {esc(high)}]</span></td>')
 
 
 def _rates(rates: dict[str, Any]) -> str:

@@ -220,13 +220,14 @@ class Store:
                 [(run_id, i, json.dumps(p, sort_keys=True)) for i, p in payloads.items()],
             )
 
-    def finish_run(self, run_id: str, status: str, stats: dict[str, Any]) -> None:
+    def finish_run(self, run_id: str, status: str, stats: dict[str, Any], accumulate: bool = True) -> None:
         """Record an invocation's end. Costs (model calls, tokens, cost, seconds) add up over the
         invocations that finished, so a cached rerun does not hide what the run took; the other
-        fields (cached calls, failures) describe the latest invocation; ``invocations`` counts them."""
+        fields (cached calls, failures) describe the latest invocation; ``invocations`` counts them.
+        ``accumulate=False`` replaces the stats instead (e.g. an import that describes a whole log)."""
         with self.transaction() as db:
             row = db.execute("SELECT stats FROM runs WHERE run_id=?", (run_id,)).fetchone()
-            before = json.loads(row[0]) if row and row[0] else {}
+            before = json.loads(row[0]) if accumulate and row and row[0] else {}
             merged = dict(stats)
             for key in _ADDITIVE_STATS:
                 old, new = before.get(key), stats.get(key)

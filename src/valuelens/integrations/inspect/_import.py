@@ -151,5 +151,6 @@ def import_inspect(log: str | os.PathLike[str], store: str | os.PathLike[str] | 
             "inspect_log": str(path),
             "inspect_status": elog.status,
         }
-        st.finish_run(run_id, "complete" if not failed and elog.status == "success" else "incomplete", stats)
+        status = "complete" if not failed and elog.status == "success" else "incomplete"
+        st.finish_run(run_id, status, stats, accumulate=False)  # the log's totals: importing it again changes nothing
     return load_run(run_id, store)
