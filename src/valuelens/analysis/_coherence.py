@@ -154,9 +154,9 @@ def _log_linear_fit(u: np.ndarray, quantity: np.ndarray) -> dict[str, float]:
     n = len(u)
     if n < 2 or np.ptp(x) == 0:
         return {"a": math.nan, "b": math.nan, "r2": math.nan, "n": float(n)}
+    (a,), (b,) = _log_linear_draws(u[None, :], x)
+    a, b = float(a), float(b)
     xc, uc = x - x.mean(), u - u.mean()
-    b = float(xc @ uc / (xc @ xc))
-    a = float(u.mean() - b * x.mean())
     ss_tot = float(uc @ uc)
     resid = uc - b * xc
     r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else math.nan
