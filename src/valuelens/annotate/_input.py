@@ -11,14 +11,13 @@ user already knows apply (mapped onto the lexicon, kept on that action).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from valuelens.errors import InputError
-from valuelens.suites._load import _csv_records, _jsonl_records, _pydantic_problems
+from valuelens.suites._load import _pydantic_problems, validate_records
 
 DEFAULT_DOMAIN = "general"
 
@@ -74,43 +73,15 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         InputError: one `file:line: field: problem` line per problem (nothing is returned then).
     """
     path = Path(path).expanduser()
-    shown = str(path)
     if not path.is_file():
-        raise InputError(f"{shown}: file not found")
-    records = _csv_records(path) if path.suffix.lower() == ".csv" else _jsonl_records(path)
-    problems: list[str] = []
-    out: list[Scenario] = []
-    first_line: dict[str, int] = {}
-    try:
-        for lineno, rec, parse_error in records:
-            if parse_error:
-                problems.append(f"{shown}:{lineno}: record: {parse_error}")
-                continue
-            if not isinstance(rec, dict):
-                problems.append(f"{shown}:{lineno}: record: expected a JSON object")
-                continue
-            if "line" in rec:
-                problems.append(f"{shown}:{lineno}: line: unknown field")
-                continue
-            data: dict[str, Any] = {"id": f"{path.stem}-{lineno}", **rec, "line": lineno}
-            try:
-                scenario = Scenario.model_validate(data)
-            except ValidationError as exc:
-                problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in _pydantic_problems(exc)]
-                continue
-            if scenario.id in first_line:
-                problems.append(
-                    f"{shown}:{lineno}: id: duplicate id '{scenario.id}' (first on line {first_line[scenario.id]})"
-                )
-                continue
-            first_line[scenario.id] = lineno
-            out.append(scenario)
-    except UnicodeDecodeError as exc:
-        problems.append(f"{shown}:1: file: not UTF-8 text ({exc.reason})")
-    except csv.Error as exc:
-        problems.append(f"{shown}:1: file: unreadable CSV ({exc})")
-    if not out and not problems:
-        problems.append(f"{shown}:1: file: no scenarios")
-    if problems:
-        raise InputError(problems)
-    return out
+        raise InputError(f"{path}: file not found")
+
+    def build(lineno: int, rec: dict[str, Any]) -> tuple[Scenario | None, list[tuple[str, str]]]:
+        if "line" in rec:
+            return None, [("line", "unknown field")]
+        try:
+            return Scenario.model_validate({"id": f"{path.stem}-{lineno}", **rec, "line": lineno}), []
+        except ValidationError as exc:
+            return None, _pydantic_problems(exc)
+
+    return validate_records(path, build, "no scenarios")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -112,51 +112,77 @@ def _csv_records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
             line = reader.line_num + 1
 
 
-def parse_dilemmas(path: Path, lexicon: Lexicon | None = None) -> list[Dilemma]:
-    """Read and validate every record of a JSONL or CSV suite file.
+class _Record(Protocol):
+    id: str
+
+
+_R = TypeVar("_R", bound=_Record)
+Problems = list[tuple[str, str]]
+
+
+def validate_records(
+    path: Path, build: Callable[[int, dict[str, Any]], tuple[_R | None, Problems]], empty: str
+) -> list[_R]:
+    """Read a JSONL or CSV file record by record and validate each with ``build``; ids must be unique.
+
+    Args:
+        path: the file (its suffix picks the format).
+        build: (line number, record) -> (the validated item or None, [(field, problem)]).
+        empty: the problem reported for a file without records.
 
     Raises:
-        InputError: with one line per problem, when anything is wrong (nothing is returned then).
+        InputError: one `file:line: field: problem` line per problem (nothing is returned then).
     """
-    lexicon = lexicon or load_lexicon()
     shown = str(path)
-    if not path.exists():
-        raise InputError(f"{shown}: file not found")
     records = _csv_records(path) if path.suffix.lower() == ".csv" else _jsonl_records(path)
     problems: list[str] = []
-    dilemmas: list[Dilemma] = []
+    out: list[_R] = []
     first_line: dict[str, int] = {}
-    n_records = 0
     try:
         for lineno, rec, parse_error in records:
-            n_records += 1
             if parse_error:
                 problems.append(f"{shown}:{lineno}: record: {parse_error}")
                 continue
             if not isinstance(rec, dict):
                 problems.append(f"{shown}:{lineno}: record: expected a JSON object")
                 continue
-            try:
-                d = Dilemma.model_validate(rec)
-            except ValidationError as exc:
-                problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in _pydantic_problems(exc)]
+            item, found = build(lineno, rec)
+            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in found]
+            if item is None:
                 continue
-            d, value_problems = _check_values(d, lexicon)
-            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in value_problems]
-            if d.id in first_line:
-                problems.append(f"{shown}:{lineno}: id: duplicate id '{d.id}' (first on line {first_line[d.id]})")
-            else:
-                first_line[d.id] = lineno
-            dilemmas.append(d)
+            if item.id in first_line:
+                problems.append(f"{shown}:{lineno}: id: duplicate id '{item.id}' (first on line {first_line[item.id]})")
+                continue
+            first_line[item.id] = lineno
+            out.append(item)
     except UnicodeDecodeError as exc:
         problems.append(f"{shown}:1: file: not UTF-8 text ({exc.reason})")
     except csv.Error as exc:
         problems.append(f"{shown}:1: file: unreadable CSV ({exc})")
-    if n_records == 0 and not problems:
-        problems.append(f"{shown}:1: file: empty suite, no dilemmas")
+    if not out and not problems:
+        problems.append(f"{shown}:1: file: {empty}")
     if problems:
         raise InputError(problems)
-    return dilemmas
+    return out
+
+
+def parse_dilemmas(path: Path, lexicon: Lexicon | None = None) -> list[Dilemma]:
+    """Read and validate every record of a JSONL or CSV suite file.
+
+    Raises:
+        InputError: with one line per problem, when anything is wrong (nothing is returned then).
+    """
+    lex = lexicon or load_lexicon()
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+
+    def build(_line: int, rec: dict[str, Any]) -> tuple[Dilemma | None, Problems]:
+        try:
+            return _check_values(Dilemma.model_validate(rec), lex)
+        except ValidationError as exc:
+            return None, _pydantic_problems(exc)
+
+    return validate_records(path, build, "empty suite, no dilemmas")
 
 
 def load_suite(spec: str = "core", lexicon: Lexicon | None = None) -> Suite:
