@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from valuelens.errors import InputError
-from valuelens.suites._load import _pydantic_problems, bundled_path
+from valuelens.suites._load import _pydantic_problems, bundled_path, validate_records
 from valuelens.suites._outcomes import detect_series, read_outcome_tree
 
 
@@ -101,36 +101,14 @@ def load_outcomes(spec: str = "core") -> tuple[Outcome, ...]:
 
 def _outcomes_jsonl(path: Path) -> tuple[Outcome, ...]:
     """Outcome records, one JSON object per line."""
-    shown, problems, out = str(path), [], []
-    first_line: dict[str, int] = {}
-    try:
-        lines = path.read_text("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}:1: file: not UTF-8 text ({exc.reason})") from None
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+
+    def build(_line: int, rec: dict[str, Any]) -> tuple[Outcome | None, list[tuple[str, str]]]:
         try:
-            rec = json.loads(line)
-            outcome = Outcome.model_validate(rec)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{shown}:{lineno}: record: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
+            return Outcome.model_validate(rec), []
         except ValidationError as exc:
-            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in _pydantic_problems(exc)]
-            continue
-        if outcome.id in first_line:
-            problems.append(
-                f"{shown}:{lineno}: id: duplicate id '{outcome.id}' (first on line {first_line[outcome.id]})"
-            )
-            continue
-        first_line[outcome.id] = lineno
-        out.append(outcome)
-    if not out and not problems:
-        problems.append(f"{shown}:1: file: no outcomes")
-    if problems:
-        raise InputError(problems)
-    return tuple(out)
+            return None, _pydantic_problems(exc)
+
+    return tuple(validate_records(path, build, "no outcomes"))
 
 
 @cache
