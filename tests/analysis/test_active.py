@@ -9,8 +9,8 @@ import pytest
 from scipy.special import ndtr
 from scipy.stats import spearmanr
 
-from valuelens.analysis._active import ActivePairSelector, greedy_design, random_pairs
-from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
+from valuelens.analysis import ActivePairSelector, BradleyTerryModel, ThurstonianModel, random_pairs
+from valuelens.analysis._design import greedy_design
 
 
 class Oracle:
