@@ -244,6 +244,9 @@ def main() -> None:
                 runs["UE"].append(run_heuristic(n, Oracle(n, log_var, s), s, cap, ue_round))
                 runs["UE/16"].append(run_heuristic(n, Oracle(n, log_var, s), s, cap, n // 16))
                 runs["informed"].append(run_active(n, Oracle(n, log_var, s), s, cap, informed=True))
+                print(
+                    f"  N={n} {regime} seed {s} done, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True
+                )
             for t in THRESHOLDS:
                 c = {d: [x[t] for x in runs[d]] for d in DESIGNS}
                 act = c["active"]
