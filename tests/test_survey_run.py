@@ -10,8 +10,8 @@ from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 import valuelens
-from valuelens._engine import label_distribution
-from valuelens._survey_run import _rating, load_survey_run
+from valuelens.runner._execute import label_distribution
+from valuelens.studies._survey import _rating, load_survey_run
 from valuelens.backends.synthetic import SyntheticBackend
 from valuelens.cli import app
 from valuelens.errors import InputError

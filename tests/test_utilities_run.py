@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import valuelens
 from valuelens import UtilitiesRun, fit_utilities
-from valuelens._utilities_run import HELDOUT, TRAINING
+from valuelens.studies.utilities import HELDOUT, TRAINING
 from valuelens.analysis import exchange_rates
 from valuelens.backends import Failed
 from valuelens.backends.synthetic import SyntheticBackend

@@ -1,13 +1,12 @@
 """valuelens: which human values a language model puts first when values conflict, with error bars."""
 
-__version__ = "0.1.0"
-
-from valuelens._api import Run, load_run, run
-from valuelens._compare_run import compare
-from valuelens._steer_run import steer
-from valuelens._survey_run import survey
-from valuelens._sweep import sweep
-from valuelens._utilities_run import UtilitiesRun, fit_utilities
+from valuelens._version import __version__
+from valuelens.studies._dilemmas import Run, load_run, run
+from valuelens.studies._compare import compare
+from valuelens.studies._steer import steer
+from valuelens.studies._survey import survey
+from valuelens.studies._sweep import sweep
+from valuelens.studies.utilities import UtilitiesRun, fit_utilities
 from valuelens.annotate import annotate
 from valuelens.integrations import import_inspect
 from valuelens.suites import load_suite

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuelens._engine import answer_kinds, is_refusal, parse_choice
+from valuelens.runner._execute import answer_kinds, is_refusal, parse_choice
 from valuelens.backends import Refusal
 
 LABELS = ("A", "B")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, choice_params, execute, p_first
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, choice_params, execute, p_first
 from valuelens.annotate._input import Scenario, load_scenarios
 from valuelens.annotate._mapping import Mapped, map_names
 from valuelens.annotate._select import select_values

@@ -13,7 +13,7 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import generate
 
-from valuelens._engine import SAMPLE_MAX_TOKENS
+from valuelens.runner._execute import SAMPLE_MAX_TOKENS
 from valuelens.integrations.inspect._dataset import dilemma_samples, outcome_samples
 from valuelens.integrations.inspect._scoring import choice_probability, outcome_utilities, position_bias, value_scores
 from valuelens.prompts import Condition, read_text_arg

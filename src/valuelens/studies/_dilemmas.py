@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, answer_kinds, execute, p_first, prompt_key
+from valuelens._version import __version__
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, answer_kinds, execute, p_first, prompt_key
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
@@ -24,7 +24,7 @@ from valuelens.store import RunRecord, Store
 from valuelens.suites import Dilemma, Suite, load_suite
 
 if TYPE_CHECKING:
-    from valuelens._utilities_run import UtilitiesRun
+    from valuelens.studies.utilities import UtilitiesRun
 
 
 @dataclass
@@ -80,7 +80,7 @@ class Run:
         """Scores and utilities per value and theory, moral graph, consistency and reliability (cached)."""
         key = f"profile:{n_boot}"
         if key not in self._cache:
-            from valuelens._profile import profile
+            from valuelens.studies._profile import profile
 
             self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot)
         return self._cache[key]
@@ -291,11 +291,11 @@ def load_run(run_id: str, store: str | Path | None = None) -> Run | UtilitiesRun
         if record is None:
             raise InputError(f"{st.path}: run '{run_id}' not found (valuelens runs lists them)")
         if record.kind == "utilities":
-            from valuelens._utilities_run._result import assemble as assemble_utilities
+            from valuelens.studies.utilities._result import assemble as assemble_utilities
 
             return assemble_utilities(st, record)
         if record.kind == "survey":
-            from valuelens._survey_run import load_survey_run
+            from valuelens.studies._survey import load_survey_run
 
             return load_survey_run(record.run_id, st.path)  # type: ignore[return-value]
         return _assemble(st, record)

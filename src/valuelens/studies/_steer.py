@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from valuelens import __version__
-from valuelens._api import Run, run
-from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
+from valuelens._version import __version__
+from valuelens.studies._dilemmas import Run, run
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ProgressFn
 from valuelens.analysis import SteeringEffect, steering_effect
 from valuelens.analysis._steer import supported_side
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend

@@ -171,11 +171,11 @@ def show(
     if as_json:
         _print_json(summary)
     elif summary.get("kind") == "utilities":
-        from valuelens._utilities_run import print_utilities
+        from valuelens.report._utilities_terminal import print_utilities
 
         print_utilities(summary, Console())
     elif summary.get("kind") == "survey":
-        from valuelens._study_output import print_survey
+        from valuelens.report._studies import print_survey
 
         print_survey(summary, Console())
     else:
@@ -391,7 +391,7 @@ def survey(
 ) -> None:
     """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
     from valuelens import survey as run_survey
-    from valuelens._study_output import print_survey
+    from valuelens.report._studies import print_survey
 
     try:
         with _progress(err.is_terminal) as progress:
@@ -439,7 +439,7 @@ def steer(
 ) -> None:
     """Ask dilemmas without and with a principle; report how far it moves choices toward its values."""
     from valuelens import steer as run_steer
-    from valuelens._study_output import print_steer
+    from valuelens.report._studies import print_steer
     from valuelens.prompts import read_text_arg
 
     def values(text: str | None) -> list[str] | None:
@@ -487,7 +487,7 @@ def compare(
     from pathlib import Path
 
     from valuelens import compare as compare_runs
-    from valuelens._study_output import print_comparison
+    from valuelens.report._studies import print_comparison
     from valuelens.report import render_comparison_html
 
     try:
@@ -538,7 +538,7 @@ def utilities(
 ) -> None:
     """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
     from valuelens import fit_utilities
-    from valuelens._utilities_run import print_utilities
+    from valuelens.report._utilities_terminal import print_utilities
     from valuelens.prompts import read_text_arg
 
     try:

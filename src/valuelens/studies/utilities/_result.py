@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._engine import ExecStats, answer_kinds
-from valuelens._utilities_run._labels import HELDOUT, TRAINING, PairLabels, pair_labels
+from valuelens._version import __version__
+from valuelens.runner._execute import ExecStats, answer_kinds
+from valuelens.studies.utilities._labels import HELDOUT, TRAINING, PairLabels, pair_labels
 from valuelens.analysis import (
     ChoiceTable,
     ThurstonianModel,

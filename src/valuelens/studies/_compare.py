@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._api import Run, _assemble
-from valuelens._profile import THEORIES
+from valuelens._version import __version__
+from valuelens.studies._dilemmas import Run, _assemble
+from valuelens.studies._profile import THEORIES
 from valuelens.analysis import (
     ChoiceTable,
     Comparison,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
-from valuelens._utilities_run._labels import HELDOUT, TRAINING, pair_labels
-from valuelens._utilities_run._result import UtilitiesRun, assemble
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
+from valuelens.studies.utilities._labels import HELDOUT, TRAINING, pair_labels
+from valuelens.studies.utilities._result import UtilitiesRun, assemble
 from valuelens.analysis import ActivePairSelector, random_pairs
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
 from valuelens.errors import InputError

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from valuelens import __version__
-from valuelens._api import Run, run
-from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
+from valuelens._version import __version__
+from valuelens.studies._dilemmas import Run, run
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ProgressFn
 from valuelens.analysis import compare_tables, steering_effect
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from valuelens._engine import SAMPLES_PER_ORDER, p_first
+from valuelens.runner._execute import SAMPLES_PER_ORDER, p_first
 from valuelens.prompts import LABELS, PAIR_SEPARATOR
 
 LOGPROB_VOTES = float(SAMPLES_PER_ORDER)

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._api import Run
-from valuelens._api import _assemble as assemble_dilemmas
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, label_distribution, prompt_key
+from valuelens._version import __version__
+from valuelens.studies._dilemmas import Run
+from valuelens.studies._dilemmas import _assemble as assemble_dilemmas
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, label_distribution, prompt_key
 from valuelens.analysis import SurveyScores, fit_value_utilities, say_do_gap, score_survey
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
 from valuelens.errors import InputError

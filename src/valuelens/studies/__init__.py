@@ -1,0 +1,1 @@
+"""The studies: each gathers answers through runner/ and returns a typed result."""
