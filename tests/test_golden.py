@@ -38,7 +38,7 @@ def _clean(x: Any, tmp: str) -> Any:
 
 
 def _same(a: Any, b: Any, where: str = "$") -> None:
-    """Equal structure and strings; numbers equal up to floating-point noise (1e-9 relative)."""
+    """Equal structure and strings; numbers equal up to floating-point noise (1e-9 relative); NaN equals NaN."""
     if isinstance(a, dict) and isinstance(b, dict):
         assert list(a) == list(b), f"{where}: keys {list(a)} != {list(b)}"
         for k in a:
@@ -48,7 +48,8 @@ def _same(a: Any, b: Any, where: str = "$") -> None:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, f"{where}[{i}]")
     elif isinstance(a, float) and isinstance(b, int | float) and not isinstance(b, bool):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {a!r} != {b!r}"
+        same = math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+        assert same, f"{where}: {a!r} != {b!r}"
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"
 
@@ -67,7 +68,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out["run"] = cli("run", "-m", MODEL, "--limit", "60", "--seed", "1")
     out["run_persona"] = cli("run", "-m", MODEL, "--limit", "60", "--seed", "1", "--persona", "japan")
     out["survey"] = cli("survey", "-m", MODEL, "--against", out["run"]["run_id"], "--seed", "1")
-    out["steer"] = cli("steer", "-m", MODEL, "--principle", "benevolence", "--limit", "120", "--n-boot", "200")
+    out["steer"] = cli("steer", "-m", MODEL, "--principle", "benevolence", "--n-boot", "200")
     out["compare"] = cli("compare", out["run"]["run_id"], out["run_persona"]["run_id"], "--n-boot", "200")
     out["sweep"] = cli(
         "sweep", "-m", MODEL, "-m", "synthetic/unbiased@2", "--persona", "japan", "--principle", "power",
