@@ -1,18 +1,33 @@
 """valuelens: which human values a language model puts first when values conflict, with error bars."""
 
 from valuelens._version import __version__
-from valuelens.studies._dilemmas import Run, load_run, run
-from valuelens.studies._compare import compare
-from valuelens.studies._steer import steer
-from valuelens.studies._survey import survey
-from valuelens.studies._sweep import sweep
-from valuelens.studies.utilities import UtilitiesRun, fit_utilities
 from valuelens.annotate import annotate
 from valuelens.integrations import import_inspect
+from valuelens.studies import (
+    Run,
+    RunsComparison,
+    Steering,
+    StudyResult,
+    SurveyRun,
+    Sweep,
+    UtilitiesRun,
+    compare,
+    fit_utilities,
+    load_run,
+    run,
+    steer,
+    survey,
+    sweep,
+)
 from valuelens.suites import load_suite
 
 __all__ = [
     "Run",
+    "RunsComparison",
+    "Steering",
+    "StudyResult",
+    "SurveyRun",
+    "Sweep",
     "UtilitiesRun",
     "__version__",
     "annotate",
