@@ -17,7 +17,9 @@ from valuelens.analysis._compare import (
     geometric_mean_aggregate,
     priority_composition,
 )
+from valuelens.analysis._compositions import compositions
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
+from valuelens.analysis._intervals import N_BOOT, N_BOOT_STUDY, bootstrap_mean, interval_sign, wilson_interval
 from valuelens.analysis._reliability import (
     Consistency,
     SplitHalf,
@@ -35,6 +37,8 @@ from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
 from valuelens.analysis._utilities import ValueUtilities, dimension_scores, fit_value_utilities, holm
 
 __all__ = [
+    "N_BOOT",
+    "N_BOOT_STUDY",
     "ActivePairSelector",
     "BradleyTerryModel",
     "ChoiceTable",
@@ -50,8 +54,10 @@ __all__ = [
     "ValueScore",
     "ValueUtilities",
     "aitchison_distance",
+    "bootstrap_mean",
     "closure",
     "compare_tables",
+    "compositions",
     "cycle_probability",
     "decisiveness",
     "dimension_scores",
@@ -60,6 +66,7 @@ __all__ = [
     "geometric_mean_aggregate",
     "holdout_metrics",
     "holm",
+    "interval_sign",
     "js_distance",
     "moral_graph",
     "order_consistency",
@@ -76,4 +83,5 @@ __all__ = [
     "split_holdout",
     "steering_effect",
     "value_scores",
+    "wilson_interval",
 ]

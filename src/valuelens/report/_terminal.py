@@ -101,3 +101,17 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
         f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
     )
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """The terminal view of any stored run's summary, by its kind (dilemmas, survey or utilities)."""
+    from valuelens.report._studies import print_survey
+    from valuelens.report._utilities_terminal import print_utilities
+
+    kind = summary.get("kind")
+    if kind == "utilities":
+        print_utilities(summary, console)
+    elif kind == "survey":
+        print_survey(summary, console)
+    else:
+        print_run(summary, console)

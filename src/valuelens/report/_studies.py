@@ -148,3 +148,15 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def print_sweep(s: dict[str, Any], console: Console) -> None:
+    """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
+    for sh in s["shifts"]:
+        moved = ", ".join(f"{v['value']} {v['difference']:+.2f}" for v in sh["significant"]) or sh.get("error", "none")
+        console.print(
+            f"{sh['model']} | {sh['condition']}: {len(sh['significant'])} values moved (Holm): {moved}", highlight=False
+        )
+    for st in s["steerability"]:
+        effect = "n/a" if st["effect"] is None else f"{st['effect']:+.2f} [{st['ci_low']:+.2f}, {st['ci_high']:+.2f}]"
+        console.print(f"{st['model']} | {st['condition']}: steering effect {effect} ({st['verdict']})", highlight=False)
