@@ -11,7 +11,7 @@ from tests.analysis.simulate import random_dilemmas
 
 from valuelens.analysis._scores import value_scores
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import dimension_scores, fit_value_utilities
+from valuelens.analysis._value_utilities import dimension_scores, fit_value_utilities
 
 NAMES = [f"value_{i:02d}" for i in range(96)]
 

@@ -18,6 +18,7 @@ from valuelens.analysis._compare import (
     priority_composition,
 )
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
+from valuelens.analysis._linalg import holm
 from valuelens.analysis._reliability import (
     Consistency,
     SplitHalf,
@@ -31,12 +32,11 @@ from valuelens.analysis._scores import Estimate, ValueScore, position_bias, valu
 from valuelens.analysis._steer import SteeringEffect, steering_effect
 from valuelens.analysis._survey import SayDoGap, SurveyScores, say_do_gap, score_survey
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
-from valuelens.analysis._utilities import ValueUtilities, dimension_scores, fit_value_utilities, holm
+from valuelens.analysis._thurstone import ThurstonianModel
+from valuelens.analysis._value_utilities import ValueUtilities, dimension_scores, fit_value_utilities
 
 __all__ = [
     "ActivePairSelector",
-    "BradleyTerryModel",
     "ChoiceTable",
     "Comparison",
     "Consistency",

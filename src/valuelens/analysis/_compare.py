@@ -9,16 +9,15 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from valuelens.analysis._linalg import holm, spd_solve
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import (
+from valuelens.analysis._value_utilities import (
     Design,
     build_design,
     carried,
     centred_variance,
     fit_dispersed,
-    holm,
     laplace,
-    spd_solve,
 )
 
 _CHUNK = 128  # resamples per batched Newton solve; bounds memory at CHUNK * k^2 floats

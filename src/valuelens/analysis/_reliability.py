@@ -12,7 +12,7 @@ from scipy import special, stats
 
 from valuelens.analysis._compare import refit_weighted
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import ValueUtilities, build_design, fit_dispersed
+from valuelens.analysis._value_utilities import ValueUtilities, build_design, fit_dispersed
 
 
 def js_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -15,8 +15,9 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import linalg, optimize, sparse, special, stats
+from scipy import optimize, sparse, special, stats
 
+from valuelens.analysis._linalg import holm, inverse_cholesky, spd_solve
 from valuelens.analysis._scores import ValueScore, value_scores
 from valuelens.analysis._table import ChoiceTable
 
@@ -101,35 +102,6 @@ def build_design(
     x.eliminate_zeros()  # a value on both sides with equal weight carries no information
     rows = np.array([i for i, _, _ in used], dtype=int)
     return Design(tuple(names), x, p_all[rows], rows, tuple(table.item_ids[i] for i in rows))
-
-
-def spd_solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve h x = g for symmetric positive definite h (..., k, k) and g (..., k), by Cholesky.
-
-    Cholesky and triangular solves stay fast when OpenBLAS threads compete for busy
-    cores, where LU (np.linalg.solve, inv) slowed 10-100x on 100 x 100 systems. A batch
-    is substituted row by row, vectorised over the batch (no per-matrix Python loop).
-    """
-    chol = np.linalg.cholesky(h)
-    if h.ndim == 2:
-        y = linalg.solve_triangular(chol, g, lower=True)
-        return linalg.solve_triangular(chol, y, lower=True, trans="T")
-    k = h.shape[-1]
-    y = np.empty_like(g)
-    for i in range(k):
-        y[:, i] = (g[:, i] - np.einsum("bj,bj->b", chol[:, i, :i], y[:, :i])) / chol[:, i, i]
-    x = np.empty_like(g)
-    for i in range(k - 1, -1, -1):
-        x[:, i] = (y[:, i] - np.einsum("bj,bj->b", chol[:, i + 1 :, i], x[:, i + 1 :])) / chol[:, i, i]
-    return x
-
-
-def inverse_cholesky(h: np.ndarray) -> np.ndarray:
-    """(k, k) lower-triangular L^-1 for h = L L^T, so that h^-1 = L^-T L^-1."""
-    inv, info = linalg.lapack.dtrtri(np.linalg.cholesky(h), lower=1)
-    if info:
-        raise np.linalg.LinAlgError(f"triangular inverse failed (info {info})")
-    return inv
 
 
 def _objective(u: np.ndarray, d: Design, w: np.ndarray, prior_sd: float, phi: float) -> tuple[float, np.ndarray]:
@@ -227,16 +199,6 @@ def laplace(d: Design, u: np.ndarray, prior_sd: float, phi: float) -> tuple[np.n
 def centred_variance(cov: np.ndarray) -> np.ndarray:
     """(k,) variances of u_j - mean(u) under (k, k) covariance ``cov``."""
     return np.clip(np.diag(cov) - 2 * cov.mean(axis=1) + cov.mean(), 0, None)
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """(n,) Holm step-down adjusted p-values for (n,) raw p-values."""
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p)
-    adj = np.maximum.accumulate(np.minimum(1.0, (len(p) - np.arange(len(p))) * p[order]))
-    out = np.empty_like(adj)
-    out[order] = adj
-    return out
 
 
 @dataclass(frozen=True, eq=False)
