@@ -72,7 +72,7 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    console.print(s["verdict"], highlight=False, soft_wrap=True)
+    console.print(s.get("verdict_text") or s["verdict"], highlight=False, soft_wrap=True)
     shift = s.get("utility_shift")
     if shift:
         table = _table(

@@ -205,7 +205,8 @@ def _steerability(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> di
         )
     except ValueError as exc:
         return out | empty | {"verdict": f"not measurable: {exc}"}
-    verdict = "steerable" if e.ci_low > 0 else "backfires" if e.ci_high < 0 else "no reliable effect"
+    v = e.verdict()
+    verdict = v.label or f"no verdict: {v.text.split(': ')[1]}"
     return out | {
         "p_baseline": e.p_baseline,
         "p_steered": e.p_steered,

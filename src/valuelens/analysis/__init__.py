@@ -34,6 +34,13 @@ from valuelens.analysis._survey import SayDoGap, SurveyScores, say_do_gap, score
 from valuelens.analysis._table import ChoiceTable
 from valuelens.analysis._thurstone import ThurstonianModel
 from valuelens.analysis._value_utilities import ValueUtilities, dimension_scores, fit_value_utilities
+from valuelens.analysis._verdicts import (
+    Verdict,
+    comparison_verdict,
+    reliability_level,
+    say_do_verdict,
+    steering_verdict,
+)
 
 __all__ = [
     "ActivePairSelector",
@@ -49,9 +56,11 @@ __all__ = [
     "ThurstonianModel",
     "ValueScore",
     "ValueUtilities",
+    "Verdict",
     "aitchison_distance",
     "closure",
     "compare_tables",
+    "comparison_verdict",
     "cycle_probability",
     "decisiveness",
     "dimension_scores",
@@ -69,11 +78,14 @@ __all__ = [
     "preference_matrix",
     "priority_composition",
     "random_pairs",
+    "reliability_level",
     "reliability_verdict",
     "say_do_gap",
+    "say_do_verdict",
     "score_survey",
     "split_half_reliability",
     "split_holdout",
     "steering_effect",
+    "steering_verdict",
     "value_scores",
 ]
