@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from valuelens.analysis._design import crowding_weights, greedy_design
+from valuelens.analysis._pair_design import crowding_weights, greedy_design
 from valuelens.analysis._thurstone import ThurstonianModel
 
 _EMPTY = np.empty((0, 2), dtype=np.int64)

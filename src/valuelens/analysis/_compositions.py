@@ -10,7 +10,7 @@ import numpy as np
 
 from valuelens.analysis._compare import aitchison_distance, geometric_mean_aggregate, priority_composition
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import fit_value_utilities
+from valuelens.analysis._value_utilities import fit_value_utilities
 
 
 def _common_rows(tables: list[ChoiceTable]) -> list[np.ndarray]:

@@ -1,103 +1,129 @@
-"""The greedy design behind active pair selection, and the item weights it serves.
+"""The choice table as a sparse design: one row per answered option order, one column per value.
 
-``greedy_design`` picks pairs one at a time by their expected weighted reduction of the
-posterior variance of the utilities, with rank-one covariance updates in low-rank form;
-``crowding_weights`` says how much an error in each item's utility costs in rank correlation.
+Each dilemma is asked in both option orders, and each answered order is one row:
+logit P(choose A) = x u + s b, where x is the mean indicator of A's names minus the mean
+indicator of B's, u the utilities, b the position bias in logits and s = +1 when A is
+listed first, -1 when second. Modelling the orders apart keeps the utilities on the
+model's own logit scale: averaging the two orders' probabilities first pulls every
+choice toward 0.5 by an amount that grows with the position bias.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
+from scipy import sparse
 
-_DENSITY_BANDWIDTH = 0.3  # on the z-scored utility scale
-_WEIGHT_FLOOR = 0.25  # of the mean crowding weight, so that no item is ignored
-_KDE_CHUNK = 512  # rows of the pairwise kernel matrix at a time
+from valuelens.analysis._table import ChoiceTable
+
+BIAS_PRIOR_SD = 5.0
+"""Prior sd of the position bias, in logits: wide, since every answered order informs it."""
 
 
-def greedy_design(
-    pairs: np.ndarray,
-    info: np.ndarray,
-    weight: np.ndarray,
-    k: int,
-    cov: np.ndarray | None = None,
-    var: np.ndarray | None = None,
-    tie: np.ndarray | None = None,
-) -> np.ndarray:
-    """Greedy weighted A-optimal design: pick up to ``k`` of the candidate ``pairs`` one at a time.
+def carried(values: Sequence[str], membership: Mapping[str, Sequence[str]] | None) -> set[str]:
+    """The names an action carries: its values, or the union of their dimensions."""
+    if membership is None:
+        return set(values)
+    return {d for v in values for d in membership.get(v, ())}
 
-    Each step takes the candidate whose answer, worth Fisher information ``info`` about
-    u_a - u_b, most reduces sum_k weight_k Var(u_k), then updates the covariance as if
-    that answer were in: cov <- cov - f g g^T with g = cov x_e, x_e = e_a - e_b,
-    f = info_e / (1 + info_e x_e^T cov x_e).
 
-    Args:
-        pairs: (c,2) candidate pairs; info: (c,) information of one answer to each.
-        weight: (n,) non-negative item weights.
-        k: number of pairs to pick.
-        cov: (n,n) posterior covariance of the utilities; or else
-        var: (n,) per-item variances, treating items as independent.
-        tie: (c,) small values added to the gains to break ties.
+@dataclass(frozen=True, eq=False)
+class Design:
+    """The usable answers of a table as a sparse design over named columns and a bias column.
 
-    Returns:
-        (<=k,) indices into ``pairs`` in the order picked.
+    Attributes:
+        names: (k,) value or dimension names, the first k columns.
+        x: (m, k + 1) CSR; columns 0..k-1 as in the module docstring, column k is s (+1 or -1).
+        p: (m,) P(choose A) in the row's option order.
+        rows: (m,) index of each design row's table row.
+        clusters: (m,) item_id of each row (the unit a bootstrap resamples; both orders share it).
     """
-    a, b = pairs[:, 0], pairs[:, 1]
-    c, n = len(pairs), len(weight)
-    k = min(k, c)
-    free = np.ones(c, dtype=bool)
-    tie = np.zeros(c) if tie is None else tie
-    chosen: list[int] = []
-    if cov is not None:
-        spread = cov[:, a] - cov[:, b]  # (n,c): covariance of every utility with each pair's difference
-        q = np.maximum(spread[a, np.arange(c)] - spread[b, np.arange(c)], 1e-12)
-        reduction = weight @ (spread * spread)  # sum_k w_k Cov(u_k, u_a - u_b)^2 per candidate
-        # the updates stay in low-rank form, cov_t = cov - sum_s f_s g_s g_s^T, so that a pick costs one
-        # pass over ``spread`` instead of rewriting it (7x faster at 510 items)
-        picked_g, picked_gx, picked_f = np.empty((n, k)), np.empty((k, c)), np.empty(k)
-    elif var is not None:
-        var = var.astype(np.float64, copy=True)
-    else:
-        raise ValueError("greedy_design needs cov or var")
-    for step in range(k):
-        if cov is None:
-            q = np.maximum(var[a] + var[b], 1e-12)
-            reduction = weight[a] * var[a] ** 2 + weight[b] * var[b] ** 2
-        gain = np.where(free, info * reduction / (1.0 + info * q) + tie, -np.inf)
-        e = int(np.argmax(gain))
-        if not gain[e] > 0:
-            break
-        chosen.append(e)
-        free[e] = False
-        f = info[e] / (1.0 + info[e] * q[e])
-        if cov is not None:
-            done = slice(0, step)
-            g = spread[:, e] - picked_g[:, done] @ (picked_f[done] * picked_gx[done, e])
-            gx = g[a] - g[b]
-            wg = weight * g
-            cross = wg @ spread - (picked_f[done] * (wg @ picked_g[:, done])) @ picked_gx[done]
-            reduction += f * gx * (f * gx * float(wg @ g) - 2.0 * cross)
-            q = np.maximum(q - f * gx * gx, 1e-12)
-            picked_g[:, step], picked_gx[step], picked_f[step] = g, gx, f
-        else:
-            var[a[e]] -= f * var[a[e]] ** 2
-            var[b[e]] -= f * var[b[e]] ** 2
-    return np.array(chosen, dtype=np.int64)
+
+    names: tuple[str, ...]
+    x: sparse.csr_matrix
+    p: np.ndarray
+    rows: np.ndarray
+    clusters: tuple[str, ...]
+
+    @property
+    def k(self) -> int:
+        """Number of named columns (the bias column is not counted)."""
+        return len(self.names)
+
+    @cached_property
+    def cluster_index(self) -> tuple[np.ndarray, int]:
+        """(m,) cluster number of each row, and the number of clusters."""
+        _, idx = np.unique(self.clusters, return_inverse=True)
+        return idx, int(idx.max()) + 1 if len(idx) else 0
+
+    @cached_property
+    def outer(self) -> sparse.csr_matrix:
+        """(K*K, m) CSR whose column i is the flattened outer product x_i x_i^T, K = k + 1 (for Hessians)."""
+        k, x = self.x.shape[1], self.x
+        row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))  # row of each stored entry
+        rep = np.diff(x.indptr)[row]  # each entry pairs with every entry of its row
+        left = np.repeat(np.arange(x.nnz), rep)
+        offset = np.arange(rep.sum()) - np.repeat(np.cumsum(rep) - rep, rep)
+        right = x.indptr[row][left] + offset
+        return sparse.csr_matrix(
+            (x.data[left] * x.data[right], (x.indices[left] * k + x.indices[right], row[left])),
+            shape=(k * k, x.shape[0]),
+        )
+
+    def touching(self) -> np.ndarray:
+        """(k,) number of distinct items (dilemmas) touching each named column."""
+        coo = self.x.tocoo()
+        named = coo.col < self.k
+        item = self.cluster_index[0]
+        pairs = np.unique(np.column_stack([item[coo.row[named]], coo.col[named]]), axis=0)
+        return np.bincount(pairs[:, 1], minlength=self.k)
+
+    def precision(self, prior_sd: float) -> np.ndarray:
+        """(k + 1,) prior precision per column: 1 / prior_sd^2 per name, 1 / BIAS_PRIOR_SD^2 for the bias."""
+        out = np.full(self.x.shape[1], 1.0 / prior_sd**2)
+        out[-1] = 1.0 / BIAS_PRIOR_SD**2
+        return out
 
 
-def crowding_weights(utilities: np.ndarray) -> np.ndarray:
-    """Item weights (n,), mean 1: the squared Gaussian-kernel density of the utilities at each item.
-
-    A utility error of e moves an item past about N * density * e others, so the
-    expected squared rank error grows with the squared density around the item. That
-    linearisation undervalues items in the tails whose error is still large, so every
-    item keeps a floor of a quarter of the mean weight (without it, Spearman 0.99 took
-    15% more comparisons on soft preferences in bench/bench_active.py).
-    """
-    n = len(utilities)
-    density = np.empty(n)
-    for lo in range(0, n, _KDE_CHUNK):  # exact Gaussian-kernel density, in chunks of rows
-        diff = (utilities[lo : lo + _KDE_CHUNK, None] - utilities[None, :]) / _DENSITY_BANDWIDTH
-        density[lo : lo + _KDE_CHUNK] = np.exp(-0.5 * diff * diff).sum(axis=1)
-    weight = density**2
-    weight = weight / weight.mean()
-    return (weight + _WEIGHT_FLOOR) / (1.0 + _WEIGHT_FLOOR)
+def build_design(
+    table: ChoiceTable,
+    membership: Mapping[str, Sequence[str]] | None = None,
+    names: Sequence[str] | None = None,
+) -> Design:
+    """One row per answered order of every row whose two actions both carry a name (others are skipped)."""
+    used: list[tuple[int, set[str], set[str]]] = []
+    for i in range(len(table)):
+        a, b = carried(table.values_a[i], membership), carried(table.values_b[i], membership)
+        if a and b and not (np.isnan(table.p_a_first[i]) and np.isnan(table.p_a_second[i])):
+            used.append((i, a, b))
+    if names is None:
+        names = sorted(set().union(*[a | b for _, a, b in used])) if used else []
+    col, k = {n: j for j, n in enumerate(names)}, len(names)
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    p: list[float] = []
+    rows: list[int] = []
+    for i, a, b in used:
+        for sign, answer in ((1.0, table.p_a_first[i]), (-1.0, table.p_a_second[i])):
+            if np.isnan(answer):
+                continue
+            r = len(p)
+            for side, s in ((a, 1.0), (b, -1.0)):
+                for n in side:
+                    r_idx.append(r)
+                    c_idx.append(col[n])
+                    vals.append(s / len(side))
+            r_idx.append(r)
+            c_idx.append(k)
+            vals.append(sign)
+            p.append(float(answer))
+            rows.append(i)
+    x = sparse.csr_matrix((vals, (r_idx, c_idx)), shape=(len(p), k + 1))
+    x.sum_duplicates()
+    x.eliminate_zeros()  # a value on both sides with equal weight carries no information
+    rows_arr = np.array(rows, dtype=int)
+    return Design(tuple(names), x, np.array(p, dtype=float), rows_arr, tuple(table.item_ids[i] for i in rows_arr))

@@ -72,7 +72,7 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    console.print(s["verdict"], highlight=False, soft_wrap=True)
+    console.print(s.get("verdict_text") or s["verdict"], highlight=False, soft_wrap=True)
     shift = s.get("utility_shift")
     if shift:
         table = _table(
@@ -115,7 +115,7 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
             f"B {b['model']} ({b['run_id']}) − A {a['model']} ({a['run_id']}): {c['n_shared']} shared dilemmas. "
             f"{c['significant']} of {c['of']} values differ significantly (Holm). Rank correlation "
             f"{c['spearman']:+.2f}; Aitchison distance {ait['value']:.2f} {_ci(ait['ci_low'], ait['ci_high'], sign='')} "
-            "(read it against a replication, never against 0).",
+            "(bias-corrected: 0 = no difference beyond the noise of the two runs).",
             highlight=False,
             soft_wrap=True,
         )

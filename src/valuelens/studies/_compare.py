@@ -43,8 +43,10 @@ def _head(c: Comparison) -> dict[str, Any]:
     return {
         "n_shared": c.n_shared,
         "spearman": c.spearman,
-        "aitchison": {"value": c.aitchison, "ci_low": lo, "ci_high": hi, "n": c.n_shared},
+        "aitchison": {"value": c.aitchison, "ci_low": lo, "ci_high": hi, "n": c.n_shared}
+        | {"plugin": c.aitchison_plugin, "bias_corrected": True},
         "significant": int(np.sum(c.significant)),
+        "verdict": c.verdict().to_dict(),
         "of": len(c.names),
         "pairing_scale": c.pairing_scale,
     }

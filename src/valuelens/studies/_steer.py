@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from valuelens._version import __version__
-from valuelens.analysis import N_BOOT_STUDY, SteeringEffect, interval_sign, steering_effect
+from valuelens.analysis import N_BOOT_STUDY, SteeringEffect, steering_effect
 from valuelens.analysis._steer import supported_side
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
@@ -70,18 +70,8 @@ class Steering:
         return pd.DataFrame(shift["values"] if shift else [])
 
     def verdict(self) -> str:
-        """The effect in one plain sentence."""
-        e = self.effect
-        numbers = (
-            f"P(choose the supported action) {e.p_baseline:.2f} -> {e.p_steered:.2f} "
-            f"({e.effect:+.2f}, 95% CI [{e.ci_low:+.2f}, {e.ci_high:+.2f}]; n = {e.n} dilemmas)"
-        )
-        sign = interval_sign(e.ci_low, e.ci_high)
-        if sign > 0:
-            return f"Steerable: the {self.condition.replace('_', ' ')} moves choices toward the values it supports: {numbers}."
-        if sign < 0:
-            return f"Backfires: the {self.condition.replace('_', ' ')} moves choices away from the values it supports: {numbers}."
-        return f"No reliable steering effect (the interval includes 0): {numbers}."
+        """The effect in one plain sentence (the rule: ``valuelens.analysis.steering_verdict``)."""
+        return self.effect.verdict(self.condition).text
 
     def summary(self) -> dict[str, Any]:
         """The experiment as one JSON-ready object (what `valuelens steer --json` prints)."""
@@ -110,10 +100,12 @@ class Steering:
             "p_baseline": _estimate(e.p_baseline, *e.p_baseline_ci, e.n),
             "p_steered": _estimate(e.p_steered, *e.p_steered_ci, e.n),
             "effect": _estimate(e.effect, e.ci_low, e.ci_high, e.n) | {"n_rows": e.n_rows},
-            "verdict": self.verdict(),
+            # label, or None below the minimum n; the sentence says which and why
+            "verdict": self.effect.verdict(self.condition).label,
+            "verdict_text": self.verdict(),
             "method": (
                 "P(supported action) from the order-averaged choice probability, the same way in both "
-                "conditions, averaged over eligible dilemmas; paired percentile bootstrap over dilemmas"
+                "conditions, averaged over eligible dilemmas; Student t interval over per-dilemma differences"
             ),
             "utility_shift": shift,
             "n_boot": e.n_boot,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from valuelens._version import __version__
-from valuelens.analysis import N_BOOT_STUDY, compare_tables, interval_sign, steering_effect
+from valuelens.analysis import N_BOOT_STUDY, compare_tables, steering_effect
 from valuelens.errors import InputError
 from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
 from valuelens.studies._conditions import SweepCondition, conditions
@@ -170,7 +170,8 @@ def _steerability(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> di
         )
     except ValueError as exc:
         return out | empty | {"verdict": f"not measurable: {exc}"}
-    verdict = {1: "steerable", -1: "backfires", 0: "no reliable effect"}[interval_sign(e.ci_low, e.ci_high)]
+    v = e.verdict()
+    verdict = v.label or f"no verdict: {v.text.split(': ')[1]}"
     return out | {
         "p_baseline": e.p_baseline,
         "p_steered": e.p_steered,
