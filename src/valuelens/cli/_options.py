@@ -22,6 +22,14 @@ BaseUrlOpt = Annotated[
     ),
 ]
 TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")]
+LensOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lens",
+        help="Also print one theory lens's table: schwartz, schwartz_higher, schwartz_refined, mft, wvs, "
+        "maslow, aristotle, plutchik.",
+    ),
+]
 MaxConcurrencyOpt = Annotated[
     int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
 ]
@@ -50,6 +58,7 @@ __all__ = [
     "SAMPLES_PER_ORDER",
     "BaseUrlOpt",
     "JsonOpt",
+    "LensOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",
     "ModelOpt",

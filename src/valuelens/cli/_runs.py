@@ -13,6 +13,7 @@ from valuelens.cli._options import (
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
     JsonOpt,
+    LensOpt,
     LimitOpt,
     MaxConcurrencyOpt,
     ModelOpt,
@@ -26,6 +27,7 @@ from valuelens.cli._options import (
     SystemPromptOpt,
     TimeoutOpt,
 )
+from valuelens.errors import InputError
 
 
 @app.command()
@@ -45,11 +47,13 @@ def run(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = False,
+    lens: LensOpt = None,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
-    from valuelens.report import print_run
+    from valuelens.report import print_lens, print_run
 
+    check_lens(lens)
     with progress_bar() as progress:
         result = run_suite(
             model,
@@ -68,16 +72,35 @@ def run(
             max_concurrency=max_concurrency,
         )
     emit(result, as_json, print_run, report)
+    if lens and not as_json:
+        print_lens(result.summary(), lens, Console())
+
+
+def check_lens(lens: str | None) -> None:
+    """A lens name that no dilemma run has is bad input, refused before any model call."""
+    from valuelens.studies import THEORIES
+
+    if lens is not None and lens not in THEORIES:
+        raise InputError(f"--lens: unknown lens '{lens}' (one of: {', '.join(THEORIES)})")
 
 
 @app.command()
-def show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+def show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, lens: LensOpt = None) -> None:
     """Show a stored run's value profile again (no model calls)."""
     from valuelens import load_run
-    from valuelens.report import print_summary
+    from valuelens.report import print_lens, print_summary
 
+    check_lens(lens)
     summary = load_run(run_id, store=store).summary()
-    print_json(summary) if as_json else print_summary(summary, Console())
+    if as_json:
+        print_json(summary)
+        return
+    print_summary(summary, Console())
+    if lens:
+        try:
+            print_lens(summary, lens, Console())
+        except ValueError as exc:  # a survey or utilities run has no theory lenses
+            raise InputError(f"{run_id}: {exc}") from None
 
 
 @app.command()

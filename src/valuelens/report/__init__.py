@@ -7,7 +7,7 @@ from valuelens.report._html import default_report_path, render_report_html, writ
 from valuelens.report._listings import print_annotation, print_rows, print_suites
 from valuelens.report._studies import print_comparison, print_steer, print_survey, print_sweep
 from valuelens.report._sweep_html import write_sweep_html
-from valuelens.report._terminal import bias_sentence, print_run, print_summary, values_table
+from valuelens.report._terminal import bias_sentence, print_lens, print_run, print_summary, values_table
 from valuelens.report._utilities_terminal import print_utilities
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "figure_svgs",
     "print_annotation",
     "print_comparison",
+    "print_lens",
     "print_rows",
     "print_run",
     "print_steer",

@@ -3,6 +3,7 @@
 from valuelens.studies._compare import RunComparison, RunsComparison, compare
 from valuelens.studies._dilemmas import run
 from valuelens.studies._load import StoredRun, list_runs, load_run
+from valuelens.studies._profile import THEORIES
 from valuelens.studies._protocol import StudyResult, export_frame_of
 from valuelens.studies._run import Run
 from valuelens.studies._steer import Steering, steer
@@ -11,6 +12,7 @@ from valuelens.studies._sweep import Sweep, SweepCondition, SweepRun, sweep
 from valuelens.studies.utilities import UtilitiesRun, fit_utilities, load_utilities_run
 
 __all__ = [
+    "THEORIES",
     "Run",
     "RunComparison",
     "RunsComparison",
