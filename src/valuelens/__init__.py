@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from valuelens._api import Run, load_run, run
 from valuelens._compare_run import compare
+from valuelens._drift_run import DriftResult, drift
 from valuelens._steer_run import steer
 from valuelens._survey_run import survey
 from valuelens._sweep import sweep
@@ -17,7 +18,9 @@ __all__ = [
     "UtilitiesRun",
     "__version__",
     "annotate",
+    "DriftResult",
     "compare",
+    "drift",
     "fit_utilities",
     "import_inspect",
     "load_run",

@@ -640,6 +640,69 @@ def sweep(
         out.print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
 
 
+@app.command()
+def drift(
+    run_ids: Annotated[
+        list[str] | None, typer.Argument(help="Stored runs in checkpoint order (ids or prefixes).")
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Checkpoint to run first, in order; repeat.")
+    ] = None,
+    steps: Annotated[
+        str | None, typer.Option("--steps", help="Training step of each checkpoint, e.g. 0,200,400 (default 0,1,2...).")
+    ] = None,
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the runs' analyses and the paired bootstrap.")] = 0,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Paired bootstrap resamples (each refits every checkpoint).")] = 200,
+    samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    html: Annotated[str | None, typer.Option("--html", help="Write the drift report (HTML) to this file.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Trace value utilities over checkpoints: trajectories, how far and when values move, Holm-tested."""
+    from valuelens import drift as run_drift
+    from valuelens.report._drift_terminal import print_drift
+
+    try:
+        labels = None
+        if steps is not None:
+            try:
+                labels = [float(x) for x in steps.split(",") if x.strip()]
+            except ValueError:
+                raise InputError(f"--steps: expected numbers separated by commas, got '{steps}'") from None
+        with _progress(err.is_terminal) as progress:
+            result = run_drift(
+                run_ids or [],
+                models=model or [],
+                steps=labels,
+                suite=suite,
+                limit=limit,
+                seed=seed,
+                n_boot=n_boot,
+                samples=samples,
+                store=store,
+                progress=progress,
+                base_url=base_url,
+                timeout=timeout,
+            )
+    except (InputError, BackendError) as exc:
+        _fail(exc)
+    summary = result.summary()
+    if html:
+        from valuelens.report._drift_html import write_drift_html
+
+        summary["report"] = str(write_drift_html(summary, html))
+    if as_json:
+        _print_json(summary)
+        return
+    print_drift(summary, Console())
+    if html:
+        Console().print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 

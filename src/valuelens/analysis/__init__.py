@@ -9,6 +9,7 @@ from valuelens.analysis._coherence import (
     preference_matrix,
     split_holdout,
 )
+from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._compare import (
     Comparison,
     aitchison_distance,
@@ -40,6 +41,7 @@ __all__ = [
     "ChoiceTable",
     "Comparison",
     "Consistency",
+    "Drift",
     "Estimate",
     "MoralGraph",
     "SayDoGap",
@@ -50,6 +52,7 @@ __all__ = [
     "ValueScore",
     "ValueUtilities",
     "aitchison_distance",
+    "align_series",
     "closure",
     "compare_tables",
     "cycle_probability",
@@ -75,5 +78,6 @@ __all__ = [
     "split_half_reliability",
     "split_holdout",
     "steering_effect",
+    "value_drift",
     "value_scores",
 ]
