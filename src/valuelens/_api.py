@@ -25,6 +25,7 @@ from valuelens.suites import Dilemma, Suite, load_suite
 
 if TYPE_CHECKING:
     from valuelens._utilities_run import UtilitiesRun
+    from valuelens.lexicon import TheoryMap
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    lexicon: TheoryMap | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -82,7 +84,7 @@ class Run:
         if key not in self._cache:
             from valuelens._profile import profile
 
-            self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot)
+            self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot, mapping=self.lexicon)
         return self._cache[key]
 
     def summary(self, n_boot: int = N_BOOT) -> dict[str, Any]:
@@ -109,6 +111,7 @@ class Run:
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
             "values": prof["values"],
             **{k: prof[k] for k in ("theories", "consistency", "reliability", "moral_graph", "utility_fit")},
+            "lexicon": self.lexicon.describe() if self.lexicon else {"name": "valuelens", "source": "bundled"},
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
@@ -147,6 +150,20 @@ class Run:
         from valuelens.report._export import values_frame
 
         return values_frame(self.summary(n_boot)["values"])
+
+
+def theory_map(lexicon: str | TheoryMap | None, suite: Suite) -> TheoryMap | None:
+    """The lexicon a run's lenses use: as given, else DailyDilemmas' values.csv beside a DailyDilemmas CSV."""
+    from valuelens.lexicon import TheoryMap, load_theory_map
+
+    if isinstance(lexicon, TheoryMap):
+        return lexicon
+    if lexicon is not None and lexicon != "valuelens":
+        return load_theory_map(lexicon)
+    beside = Path(suite.source.removeprefix("dailydilemmas:")).with_name("values.csv")
+    if lexicon is None and suite.source.startswith("dailydilemmas:") and beside.is_file():
+        return load_theory_map(f"dailydilemmas:{beside}")
+    return None
 
 
 def _run_id(spec: dict[str, Any]) -> str:
@@ -201,6 +218,7 @@ def run(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    lexicon: str | TheoryMap | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -218,6 +236,9 @@ def run(
         base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
         timeout: seconds per request for remote models.
         max_concurrency: most requests in flight at once (remote models adapt below it).
+        lexicon: theory placement for the lenses: "dailydilemmas:PATH/values.csv" (the paper's mapping of
+            its values onto five theories) or a TheoryMap; default the bundled lexicon, or, for a
+            DailyDilemmas CSV suite, the values.csv beside it when there is one. Analysis only.
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
@@ -225,6 +246,7 @@ def run(
     """
     started = time.perf_counter()
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    mapping = theory_map(lexicon, the_suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
@@ -269,6 +291,7 @@ def run(
             result.invocation = stats
             result.seconds = time.perf_counter() - started
             result.cost_usd = stats.cost_usd(be)
+            result.lexicon = mapping
             st.finish_run(
                 run_id,
                 "complete" if not result.failures else "incomplete",

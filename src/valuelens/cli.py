@@ -110,6 +110,16 @@ def run(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = False,
+    lexicon: Annotated[
+        str | None,
+        typer.Option("--lexicon", help="Theory mapping for the lenses: dailydilemmas:PATH/values.csv (the paper's)."),
+    ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol", help="Also ask the DailyDilemmas paper's way (one order, greedy) and print it beside: dailydilemmas."
+        ),
+    ] = "valuelens",
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -118,6 +128,8 @@ def run(
     from valuelens.suites import resolve_persona, resolve_principle
 
     try:
+        if protocol not in ("valuelens", "dailydilemmas"):
+            raise InputError(f"--protocol: expected valuelens or dailydilemmas, got '{protocol}'")
         principle_obj = resolve_principle(principle)
         with _progress(err.is_terminal) as progress:
             result = run_suite(
@@ -135,10 +147,20 @@ def run(
                 base_url=base_url,
                 timeout=timeout,
                 max_concurrency=max_concurrency,
+                lexicon=lexicon,
             )
+            paper = None
+            if protocol == "dailydilemmas":
+                from valuelens._dd_protocol_run import dailydilemmas_protocol
+
+                paper = dailydilemmas_protocol(
+                    result, samples=samples, store=store, progress=progress, base_url=base_url, timeout=timeout
+                )
     except (InputError, BackendError) as exc:
         _fail(exc)
     summary = result.summary()
+    if paper is not None:
+        summary["dailydilemmas_protocol"] = paper
     report_path = None
     if report:
         from valuelens.report import write_report
@@ -149,6 +171,10 @@ def run(
         _print_json(summary)
     else:
         print_run(summary, Console())
+        if paper is not None:
+            from valuelens.report._dd_protocol import print_protocol
+
+            print_protocol(paper, Console())
         if report_path is not None:
             Console().print(f"Report: {report_path}", highlight=False, soft_wrap=True)
 

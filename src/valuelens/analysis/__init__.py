@@ -9,6 +9,7 @@ from valuelens.analysis._coherence import (
     preference_matrix,
     split_holdout,
 )
+from valuelens.analysis._dd_protocol import action_one_share, greedy_table, protocol_scores
 from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._compare import (
     Comparison,
@@ -51,6 +52,7 @@ __all__ = [
     "ThurstonianModel",
     "ValueScore",
     "ValueUtilities",
+    "action_one_share",
     "aitchison_distance",
     "align_series",
     "closure",
@@ -61,6 +63,7 @@ __all__ = [
     "exchange_rates",
     "fit_value_utilities",
     "geometric_mean_aggregate",
+    "greedy_table",
     "holdout_metrics",
     "holm",
     "js_distance",
@@ -71,6 +74,7 @@ __all__ = [
     "position_bias",
     "preference_matrix",
     "priority_composition",
+    "protocol_scores",
     "random_pairs",
     "reliability_verdict",
     "say_do_gap",
