@@ -96,6 +96,9 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         significant = sum(1 for r in values if significance(r))
         console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
     console.print(bias_sentence(summary["position_bias"]))
+    lex = summary.get("lexicon") or {}
+    if lex.get("name", "valuelens") != "valuelens":
+        console.print(f"Theory lenses: {lex['name']} mapping from {lex['source']}.", highlight=False, soft_wrap=True)
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
