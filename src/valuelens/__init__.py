@@ -14,11 +14,11 @@ from valuelens.integrations import import_inspect
 from valuelens.suites import load_suite
 
 __all__ = [
+    "DriftResult",
     "Run",
     "UtilitiesRun",
     "__version__",
     "annotate",
-    "DriftResult",
     "compare",
     "drift",
     "fit_utilities",

@@ -3,6 +3,7 @@ dilemmas; per value and theory dimension the trajectory, how far it moved, when,
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,7 @@ def _steps(steps: Sequence[float] | None, n: int) -> tuple[float, ...]:
     if len(steps) != n:
         raise InputError(f"--steps: {len(steps)} steps for {n} checkpoints")
     out = tuple(float(s) for s in steps)
-    if any(b <= a for a, b in zip(out, out[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(out)):
         raise InputError(f"--steps: must increase, got {','.join(f'{s:g}' for s in out)}")
     return out
 

@@ -117,7 +117,8 @@ def run(
     protocol: Annotated[
         str,
         typer.Option(
-            "--protocol", help="Also ask the DailyDilemmas paper's way (one order, greedy) and print it beside: dailydilemmas."
+            "--protocol",
+            help="Also ask the DailyDilemmas paper's way (one order, greedy) and print it beside: dailydilemmas.",
         ),
     ] = "valuelens",
 ) -> None:
@@ -680,7 +681,9 @@ def drift(
     suite: Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")] = "core",
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the runs' analyses and the paired bootstrap.")] = 0,
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Paired bootstrap resamples (each refits every checkpoint).")] = 200,
+    n_boot: Annotated[
+        int, typer.Option("--n-boot", help="Paired bootstrap resamples (each refits every checkpoint).")
+    ] = 200,
     samples: Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")] = 10,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,

@@ -18,7 +18,9 @@ def _series(truths: list[dict[str, float]], n: int = 240, seed: int = 0, noise: 
     va, vb = random_dilemmas(NAMES, n, rng)
     tables = []
     for truth in truths:
-        diff = np.array([np.mean([truth[v] for v in a]) - np.mean([truth[v] for v in b]) for a, b in zip(va, vb)])
+        diff = np.array(
+            [np.mean([truth[v] for v in a]) - np.mean([truth[v] for v in b]) for a, b in zip(va, vb, strict=True)]
+        )
         first = 1 / (1 + np.exp(-(diff + 0.3 + rng.normal(0, noise, n))))
         second = 1 / (1 + np.exp(-(diff - 0.3 + rng.normal(0, noise, n))))
         tables.append(
@@ -36,7 +38,7 @@ def _series(truths: list[dict[str, float]], n: int = 240, seed: int = 0, noise: 
 
 def _truth(seed: int = 1) -> dict[str, float]:
     rng = np.random.default_rng(seed)
-    return {v: float(u) for v, u in zip(NAMES, rng.normal(0, 1, len(NAMES)))}
+    return {v: float(u) for v, u in zip(NAMES, rng.normal(0, 1, len(NAMES)), strict=True)}
 
 
 def test_planted_drift_found_at_its_step() -> None:

@@ -114,7 +114,9 @@ def test_situations_only_table_is_refused_by_its_columns(tmp_path: Path) -> None
         load_suite(str(path))
     (line,) = info.value.lines
     assert line.startswith(f"{path}:1: file: DailyDilemmas situations-only table")
-    assert "per-action table" in line and "kellycyy/daily_dilemmas" in line and "Dilemmas_with_values_aggregated" in line
+    assert (
+        "per-action table" in line and "kellycyy/daily_dilemmas" in line and "Dilemmas_with_values_aggregated" in line
+    )
     res = CliRunner().invoke(app, ["run", "--model", "synthetic/default", "--suite", str(path)])
     assert res.exit_code == 2 and res.output.strip() == line
 

@@ -9,8 +9,6 @@ from valuelens.analysis._coherence import (
     preference_matrix,
     split_holdout,
 )
-from valuelens.analysis._dd_protocol import action_one_share, greedy_table, protocol_scores
-from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._compare import (
     Comparison,
     aitchison_distance,
@@ -19,6 +17,8 @@ from valuelens.analysis._compare import (
     geometric_mean_aggregate,
     priority_composition,
 )
+from valuelens.analysis._dd_protocol import action_one_share, greedy_table, protocol_scores
+from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
 from valuelens.analysis._reliability import (
     Consistency,

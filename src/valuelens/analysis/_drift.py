@@ -7,6 +7,7 @@ noise that the dilemmas share cancels in the changes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -240,7 +241,7 @@ def value_drift(
     steps = tuple(float(s) for s in (range(len(tables)) if steps is None else steps))
     if len(steps) != len(tables):
         raise ValueError(f"{len(steps)} steps for {len(tables)} checkpoints")
-    if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(steps)):
         raise ValueError("steps must increase")
     if n_boot < 2:
         raise ValueError(f"n_boot must be at least 2, got {n_boot}")

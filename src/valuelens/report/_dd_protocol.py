@@ -45,4 +45,6 @@ def print_protocol(block: dict[str, Any], console: Console) -> None:
     moved = [r for r in block["values"] if r["difference"] is not None][:TOP]
     if moved:
         text = ", ".join(f"{r['name']} {_num(r['paper'])} vs {_num(r['valuelens'])}" for r in moved)
-        console.print(f"Values the protocols disagree on most (paper vs valuelens): {text}", highlight=False, soft_wrap=True)
+        console.print(
+            f"Values the protocols disagree on most (paper vs valuelens): {text}", highlight=False, soft_wrap=True
+        )

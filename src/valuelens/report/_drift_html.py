@@ -60,7 +60,9 @@ def trajectory(e: dict[str, Any], name: str, steps: list[float], y: tuple[float,
         tip = f"{name} at step {_step(p['step'])}: {fmt(p['utility'], 2)} {fmt_ci(p['ci_low'], p['ci_high'], 2)}"
         bar = ""
         if is_num(p["ci_low"]) and is_num(p["ci_high"]):
-            bar = tag("line", x1=xs(p["step"]), x2=xs(p["step"]), y1=ys(p["ci_low"]), y2=ys(p["ci_high"]), stroke=colour)
+            bar = tag(
+                "line", x1=xs(p["step"]), x2=xs(p["step"]), y1=ys(p["ci_low"]), y2=ys(p["ci_high"]), stroke=colour
+            )
         dot = tag("circle", cx=xs(p["step"]), cy=ys(p["utility"]), r=2.5, fill=colour)
         parts.append(tag("g", title(tip) + bar + dot))
     head = f"{name}  {fmt(e['magnitude'], 2)}" + (" *" if e["significant"] else "")
@@ -144,7 +146,12 @@ def _panels(block: dict[str, Any], key: str, steps: list[float], pid: str, name:
         f"moved most: {esc(moved)}. {esc(block['n_shared'])} dilemmas answered at every checkpoint."
     )
     return [
-        Panel(f"{pid}-trajectories", f"Trajectories: {name}", multiples(entries, key, steps) + _table(entries, key, pid), intro),
+        Panel(
+            f"{pid}-trajectories",
+            f"Trajectories: {name}",
+            multiples(entries, key, steps) + _table(entries, key, pid),
+            intro,
+        ),
         Panel(
             f"{pid}-heatmap",
             f"Heatmap: {name} x steps",

@@ -29,7 +29,10 @@ def print_drift(s: dict[str, Any], console: Console) -> None:
         soft_wrap=True,
     )
     table = Table(
-        title=f"Values that moved most (top {TOP}; all in --json)", title_justify="left", show_edge=False, pad_edge=False
+        title=f"Values that moved most (top {TOP}; all in --json)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
     )
     table.add_column("value", no_wrap=True)
     for x in steps:
