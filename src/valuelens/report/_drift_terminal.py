@@ -19,7 +19,7 @@ def _step(s: float) -> str:
 
 
 def print_drift(s: dict[str, Any], console: Console) -> None:
-    """The values that moved, their trajectories and when; theories in one line each; rank correlations."""
+    """The values that moved (first and last utility, largest change, when); theories; rank correlations."""
     steps = s["steps"]
     console.print(
         f"Value drift over {len(steps)} checkpoints (steps {', '.join(_step(x) for x in steps)}), "
@@ -35,15 +35,21 @@ def print_drift(s: dict[str, Any], console: Console) -> None:
         pad_edge=False,
     )
     table.add_column("value", no_wrap=True)
-    for x in steps:
-        table.add_column(_step(x), justify="right")
-    for col in ("largest change [95% CI]", "drift step [CI]", "Holm p", "n"):
+    for col in (
+        f"at {_step(steps[0])}",
+        f"at {_step(steps[-1])}",
+        "largest change [95% CI]",
+        "drift step [CI]",
+        "Holm p",
+        "n",
+    ):
         table.add_column(col, justify="right", no_wrap=True)
     for v in s["values"][:TOP]:
         style = "dim" if not v["significant"] else "green" if v["magnitude"] > 0 else "red"
         table.add_row(
             v["value"],
-            *(f"{p['utility']:+.2f}" for p in v["trajectory"]),
+            f"{v['trajectory'][0]['utility']:+.2f}",
+            f"{v['trajectory'][-1]['utility']:+.2f}",
             f"{v['magnitude']:+.2f} {_ci(v['magnitude_ci_low'], v['magnitude_ci_high'])}",
             f"{_step(v['drift_step'])} [{_step(v['drift_step_ci_low'])}, {_step(v['drift_step_ci_high'])}]",
             f"{v['p_holm']:.3g}",
