@@ -17,9 +17,12 @@ from valuelens.analysis._compare import (
     geometric_mean_aggregate,
     priority_composition,
 )
+from valuelens.analysis._compositions import compositions
 from valuelens.analysis._dd_protocol import action_one_share, greedy_table, protocol_scores
 from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
+from valuelens.analysis._intervals import N_BOOT, N_BOOT_STUDY, bootstrap_mean, interval_sign, wilson_interval
+from valuelens.analysis._linalg import holm
 from valuelens.analysis._reliability import (
     Consistency,
     SplitHalf,
@@ -33,12 +36,20 @@ from valuelens.analysis._scores import Estimate, ValueScore, position_bias, valu
 from valuelens.analysis._steer import SteeringEffect, steering_effect
 from valuelens.analysis._survey import SayDoGap, SurveyScores, say_do_gap, score_survey
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
-from valuelens.analysis._utilities import ValueUtilities, dimension_scores, fit_value_utilities, holm
+from valuelens.analysis._thurstone import ThurstonianModel
+from valuelens.analysis._value_utilities import ValueUtilities, dimension_scores, fit_value_utilities
+from valuelens.analysis._verdicts import (
+    Verdict,
+    comparison_verdict,
+    reliability_level,
+    say_do_verdict,
+    steering_verdict,
+)
 
 __all__ = [
+    "N_BOOT",
+    "N_BOOT_STUDY",
     "ActivePairSelector",
-    "BradleyTerryModel",
     "ChoiceTable",
     "Comparison",
     "Consistency",
@@ -52,11 +63,15 @@ __all__ = [
     "ThurstonianModel",
     "ValueScore",
     "ValueUtilities",
+    "Verdict",
     "action_one_share",
     "aitchison_distance",
     "align_series",
+    "bootstrap_mean",
     "closure",
     "compare_tables",
+    "comparison_verdict",
+    "compositions",
     "cycle_probability",
     "decisiveness",
     "dimension_scores",
@@ -66,6 +81,7 @@ __all__ = [
     "greedy_table",
     "holdout_metrics",
     "holm",
+    "interval_sign",
     "js_distance",
     "moral_graph",
     "order_consistency",
@@ -76,12 +92,16 @@ __all__ = [
     "priority_composition",
     "protocol_scores",
     "random_pairs",
+    "reliability_level",
     "reliability_verdict",
     "say_do_gap",
+    "say_do_verdict",
     "score_survey",
     "split_half_reliability",
     "split_holdout",
     "steering_effect",
+    "steering_verdict",
     "value_drift",
     "value_scores",
+    "wilson_interval",
 ]
