@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from valuelens.errors import InputError
 from valuelens.lexicon import load_theory_map
 from valuelens.suites import load_suite
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dailydilemmas"
+DATA = os.environ.get("VALUELENS_SHARED_DATA") or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SHARED = Path(DATA) / "dailydilemmas"  # third-party files, by path only (env var, else ../shared/data of the repo)
 ACTION_COLUMNS = ["idx", "dilemma_idx", "basic_situation", "dilemma_situation", "action_type", "action",
                   "negative_consequence", "values_aggregated", "topic", "topic_group"]  # fmt: skip
 POOL = ["honesty", "care", "loyalty", "thrift", "courage", "neighbourliness", "tidiness", "punctuality"]

@@ -9,14 +9,13 @@ one-order choices, so the two protocols differ only in what was asked and how it
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from valuelens import analysis  # the package's exports (resolved at call time: this module is one of them)
-
-if TYPE_CHECKING:
-    from valuelens.analysis import ChoiceTable, Estimate
+from valuelens.analysis._intervals import bootstrap_mean
+from valuelens.analysis._scores import Estimate, value_scores
+from valuelens.analysis._table import ChoiceTable
 
 
 def greedy_table(table: ChoiceTable) -> ChoiceTable:
@@ -25,7 +24,7 @@ def greedy_table(table: ChoiceTable) -> ChoiceTable:
     Only the first order (A listed first) is used; ties go to A, as a greedy decoder's first label would.
     """
     first = np.where(np.isnan(table.p_a_first), np.nan, (table.p_a_first >= 0.5).astype(float))
-    return analysis.ChoiceTable(
+    return ChoiceTable(
         item_ids=list(table.item_ids),
         variants=table.variants.copy(),
         values_a=list(table.values_a),
@@ -42,13 +41,9 @@ def action_one_share(table: ChoiceTable, n_boot: int = 2000, seed: int = 0) -> E
     Under the paper's protocol a model that prefers whatever is listed first shows up here as a
     preference for doing.
     """
-    hard = greedy_table(table).p_a_first
-    hard = hard[~np.isnan(hard)]
-    if len(hard) == 0:
-        return analysis.Estimate(float("nan"), float("nan"), float("nan"), 0)
-    draws = np.random.default_rng(seed).choice(hard, size=(n_boot, len(hard))).mean(axis=1)
-    lo, hi = np.percentile(draws, [2.5, 97.5])
-    return analysis.Estimate(float(hard.mean()), float(lo), float(hi), len(hard))
+    share = bootstrap_mean(greedy_table(table).p_a_first, n_boot, seed)
+    nan = float("nan")
+    return Estimate(*(nan if share[k] is None else share[k] for k in ("value", "ci_low", "ci_high")), share["n"])
 
 
 def protocol_scores(
@@ -71,8 +66,8 @@ def protocol_scores(
         One entry per name in either table: {name, paper, paper_ci_low, paper_ci_high, valuelens,
         valuelens_ci_low, valuelens_ci_high, difference (paper - valuelens), n}, largest |difference| first.
     """
-    ours = {s.value: s for s in analysis.value_scores(both_orders, membership, n_boot=n_boot, seed=seed)}
-    theirs = {s.value: s for s in analysis.value_scores(greedy_table(paper), membership, n_boot=n_boot, seed=seed)}
+    ours = {s.value: s for s in value_scores(both_orders, membership, n_boot=n_boot, seed=seed)}
+    theirs = {s.value: s for s in value_scores(greedy_table(paper), membership, n_boot=n_boot, seed=seed)}
     rows = []
     for name in sorted(set(ours) | set(theirs)):
         p, v = theirs.get(name), ours.get(name)

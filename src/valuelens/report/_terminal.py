@@ -126,6 +126,10 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
         f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
     )
+    if summary.get("dailydilemmas_protocol"):
+        from valuelens.report._dd_protocol import print_protocol
+
+        print_protocol(summary["dailydilemmas_protocol"], console)
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:

@@ -2,6 +2,7 @@
 
 from valuelens.studies._compare import RunComparison, RunsComparison, compare
 from valuelens.studies._dilemmas import run
+from valuelens.studies._drift import DriftResult, drift
 from valuelens.studies._load import StoredRun, list_runs, load_run
 from valuelens.studies._protocol import StudyResult, export_frame_of
 from valuelens.studies._run import Run
@@ -11,6 +12,7 @@ from valuelens.studies._sweep import Sweep, SweepCondition, SweepRun, sweep
 from valuelens.studies.utilities import UtilitiesRun, fit_utilities, load_utilities_run
 
 __all__ = [
+    "DriftResult",
     "Run",
     "RunComparison",
     "RunsComparison",
@@ -23,6 +25,7 @@ __all__ = [
     "SweepRun",
     "UtilitiesRun",
     "compare",
+    "drift",
     "export_frame_of",
     "fit_utilities",
     "list_runs",

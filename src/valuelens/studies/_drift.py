@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from valuelens import __version__
-from valuelens._api import Run, _assemble, run
-from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
-from valuelens._profile import THEORIES
+from valuelens._version import __version__
 from valuelens.analysis import Drift, value_drift
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn
 from valuelens.store import Store
+from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._dilemmas import run
+from valuelens.studies._load import stored_record
+from valuelens.studies._profile import THEORIES
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies._run import Run
 from valuelens.suites import Suite, load_suite
 
 N_BOOT = 200
@@ -54,6 +58,7 @@ class DriftResult:
         return "+".join(r.run_id for r in self.runs)
 
     kind = "drift"
+    frame_names = ("trajectories", "drift")
 
     def summary(self) -> dict[str, Any]:
         """The drift as one JSON-ready object (what `valuelens drift --json` prints)."""
@@ -96,10 +101,49 @@ class DriftResult:
             "valuelens_version": __version__,
         }
 
+    def report_data(self) -> dict[str, Any]:
+        """What the HTML page (`write_drift_html`) reads: the summary."""
+        return self.summary()
 
-def _steps(steps: Sequence[float] | None, n: int) -> tuple[float, ...]:
+    def _blocks(self) -> list[tuple[str, Drift]]:
+        return [("values", self.values), *self.theories.items()]
+
+    def trajectories_df(self) -> Any:
+        """One row per name and step: set ("values" or a theory id), name, step, utility, ci_low, ci_high."""
+        import pandas as pd
+
+        rows = [
+            {"set": where, "name": e["name"], **point}
+            for where, d in self._blocks()
+            for e in d.entries()
+            for point in e["trajectory"]
+        ]
+        return pd.DataFrame(rows, columns=["set", "name", "step", "utility", "ci_low", "ci_high"])
+
+    def drift_df(self) -> Any:
+        """One row per name: set, name, magnitude with interval, drift step with interval, p, Holm p, significant."""
+        import pandas as pd
+
+        rows = [
+            {"set": where, **{k: v for k, v in e.items() if k != "trajectory"}}
+            for where, d in self._blocks()
+            for e in d.entries()
+        ]
+        return pd.DataFrame(rows)
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """The drift's tables as pandas DataFrames: trajectories (name x step) and drift (one row per name)."""
+        return pick_frames(self.kind, {"trajectories": self.trajectories_df, "drift": self.drift_df}, names)
+
+
+def _steps(steps: Sequence[float] | str | None, n: int) -> tuple[float, ...]:
     if steps is None:
         return tuple(float(i) for i in range(n))
+    if isinstance(steps, str):
+        try:
+            steps = [float(x) for x in steps.split(",") if x.strip()]
+        except ValueError:
+            raise InputError(f"--steps: expected numbers separated by commas, got '{steps}'") from None
     if len(steps) != n:
         raise InputError(f"--steps: {len(steps)} steps for {n} checkpoints")
     out = tuple(float(s) for s in steps)
@@ -111,12 +155,7 @@ def _steps(steps: Sequence[float] | None, n: int) -> tuple[float, ...]:
 def _load(ref: str | Run, st: Store) -> Run:
     if isinstance(ref, Run):
         return ref
-    record = st.get_run(ref)
-    if record is None:
-        raise InputError(f"{st.path}: run '{ref}' not found (valuelens runs lists them)")
-    if record.kind != "dilemmas":
-        raise InputError(f"run {record.run_id} is a {record.kind} run; drift takes dilemma runs")
-    return _assemble(st, record)
+    return assemble_dilemmas(st, stored_record(st, ref, "dilemmas"))
 
 
 def _same_dilemmas(runs: list[Run]) -> None:
@@ -136,7 +175,7 @@ def drift(
     runs: Sequence[str | Run] = (),
     *,
     models: Sequence[str] = (),
-    steps: Sequence[float] | None = None,
+    steps: Sequence[float] | str | None = None,
     suite: str | Suite = "core",
     limit: int | None = None,
     seed: int = 0,
@@ -157,7 +196,7 @@ def drift(
     Args:
         runs: run ids (or unique prefixes) or Run objects, in checkpoint order.
         models: models to run in checkpoint order (instead of runs).
-        steps: the training step of each checkpoint (default 0, 1, 2, ...); must increase.
+        steps: the training step of each checkpoint (default 0, 1, 2, ...), or "0,200,400"; must increase.
         suite, limit, samples, store, progress, base_url, timeout: as for `valuelens.run` (models only).
         seed: seeds the runs' analyses and the bootstrap.
         n_boot: paired bootstrap resamples (each refits every checkpoint).
