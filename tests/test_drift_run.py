@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import valuelens
+from valuelens import StudyResult
 from valuelens.cli import app
 from valuelens.errors import InputError
 
@@ -58,6 +59,12 @@ def test_stored_runs_come_from_the_cache() -> None:
     ids = [valuelens.run(m, "core", limit=60).run_id for m in SERIES[:3]]
     result = valuelens.drift(ids, n_boot=10, theories=())
     assert [r.run_id for r in result.runs] == ids and result.steps == (0.0, 1.0, 2.0)
+    assert isinstance(result, StudyResult) and result.kind == "drift" and result.run_id == "+".join(ids)
+    frames = result.frames()
+    assert list(frames) == list(result.frame_names) == ["trajectories", "drift"]
+    assert len(frames["trajectories"]) == 3 * len(frames["drift"]) and set(frames["drift"]["set"]) == {"values"}
+    assert frames["drift"]["name"].iloc[0] == result.summary()["values"][0]["value"]
+    assert result.report_data()["steps"] == [0.0, 1.0, 2.0]
     again = valuelens.drift(models=SERIES[:3], limit=60, n_boot=10, theories=())
     assert [r.run_id for r in again.runs] == ids
     assert again.summary()["model_calls"] == 0 and again.summary()["cached_calls"] > 0
