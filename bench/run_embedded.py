@@ -1,11 +1,12 @@
-"""Benchmark a full default run on the embedded model against the ideal set by raw prefill speed.
+"""A full default run on the embedded model against the ideal set by the same engine's raw prefill.
 
-    python bench/run_embedded.py [--limit N] [--store PATH]
+    python bench/run_embedded.py [--limit N]      # the run, raw prefill timed before, between, after
+    python bench/run_embedded.py --peers [--limit N] [--rounds R]   # the field's protocols, same dilemmas
+    python bench/run_embedded.py --check [--limit N]   # batched vs one-prompt-at-a-time, largest |dP|
 
-Measures: items/s and prompts/s of `valuelens.run` on the core suite with a fresh store;
-tokens_evaluated / tokens_prompt (how much prefix reuse saved); the backend's raw prefill rate on
-one long prompt (tokens/s, best of 3); and the ratio of achieved to ideal time, where ideal =
-tokens that must be computed / raw prefill rate. Prints the machine it ran on.
+Ideal time = tokens the run had to compute / raw prefill rate of the same backend, in this process,
+at the run's mean tokens per llama_decode (interpolated between rates timed at 128, 256 and 512 tokens,
+each a median of 3 evaluations of one fresh sequence). Every figure comes with the machine and its load.
 """
 
 from __future__ import annotations
@@ -13,60 +14,201 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+from peers import dailydilemmas_protocol, harness_style
+
 import valuelens
-from valuelens.backends.llamacpp import LlamaCppBackend
+from valuelens.backends.llamacpp import LlamaCppBackend, cpu_flags, has_amx
+from valuelens.prompts import LABELS, Condition, dilemma_jobs
+from valuelens.runner import p_first
+
+SIZES = (128, 256, 512)
 
 
-def raw_prefill_rate(backend: LlamaCppBackend, n_tokens: int = 1500, repeats: int = 3) -> float:
-    """Tokens/s of one long prompt evaluated from an empty cache (best of `repeats`)."""
-    text = " ".join(d.situation + " " + d.question for d in valuelens.load_suite("core").dilemmas)
-    tokens = backend.tokenize(text)[:n_tokens]
-    best = 0.0
-    for _ in range(repeats):
-        backend._llm.reset()
-        t0 = time.perf_counter()
-        backend.next_token_logits(tokens)
-        best = max(best, len(tokens) / (time.perf_counter() - t0))
-    backend._llm.reset()
-    return best
+def machine(backend: LlamaCppBackend) -> str:
+    import llama_cpp
 
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    model = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return (
-        f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, load average {load:.2f} at start"
+        f"{model}, {os.cpu_count()} CPUs, AMX {'yes' if has_amx(cpu_flags()) else 'no'}, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+        f"llama-cpp-python {llama_cpp.__version__}, {backend.n_threads} threads"
+    )
+
+
+def load() -> str:
+    la = os.getloadavg()
+    return f"load average {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
+
+
+def prefill_rates(backend: LlamaCppBackend, pool: list[int], seed: int) -> dict[int, float]:
+    """Tokens/s of one fresh sequence of n tokens (no cached prefix), median of 3, per n in SIZES."""
+    rates: dict[int, float] = {}
+    for n in SIZES:
+        runs = []
+        for k in range(3):
+            start = (seed * 7919 + k * 1009 + n) % (len(pool) - n)
+            backend.forget()
+            t0 = time.perf_counter()
+            backend.score_chunks([(tuple(pool[start : start + n]),)], list(LABELS))
+            runs.append(n / (time.perf_counter() - t0))
+        rates[n] = statistics.median(runs)
+    backend.forget()
+    return rates
+
+
+def rate_at(rates: list[dict[int, float]], n: float) -> float:
+    """Raw prefill rate at n tokens per decode: mean over the timings, linear in between sizes."""
+    return float(np.mean([np.interp(n, SIZES, [r[s] for s in SIZES]) for r in rates]))
+
+
+def token_pool(backend: LlamaCppBackend) -> list[int]:
+    text = " ".join(d.situation + " " + d.question for d in valuelens.load_suite("core").dilemmas)
+    return backend.tokenize(text)[1:]
+
+
+def show_rates(when: str, r: dict[int, float]) -> None:
+    print(f"raw prefill {when}: " + ", ".join(f"{n} tokens {v:.0f}/s" for n, v in r.items()) + f"; {load()}")
+
+
+def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
+    pool = token_pool(backend)
+    n_items = limit or len(valuelens.load_suite("core").dilemmas)
+    rates = [prefill_rates(backend, pool, 0)]
+    show_rates("before", rates[-1])
+    seconds, tokens, prompts, decodes = 0.0, 0, 0, 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "bench.sqlite"
+        for part, upto in enumerate((n_items // 2, n_items)):
+            d0 = backend.evals
+            t0 = time.perf_counter()
+            r = valuelens.run("llamacpp/gemma-3-270m", "core", limit=upto, store=store, backend=backend)
+            seconds += time.perf_counter() - t0
+            inv = r.invocation
+            assert inv is not None and inv.failed == 0
+            tokens, prompts, decodes = (
+                tokens + inv.tokens_evaluated,
+                prompts + inv.model_calls,
+                decodes + backend.evals - d0,
+            )
+            print(
+                f"part {part + 1}: {inv.model_calls} prompts, {inv.tokens_prompt} prompt tokens, "
+                f"{inv.tokens_evaluated} evaluated, {time.perf_counter() - t0:.1f} s; {load()}"
+            )
+            backend.forget()  # the raw prefill timing must not leave anything the run could reuse, or v.v.
+            rates.append(prefill_rates(backend, pool, part + 1))
+            show_rates("after" if part else "between", rates[-1])
+    per_decode = tokens / decodes
+    rate = rate_at(rates, per_decode)
+    ideal = tokens / rate
+    pb = r.position_bias()
+    print(
+        f"run: {len(r.dilemmas)} dilemmas, {prompts} prompts in {seconds:.1f} s "
+        f"({prompts / seconds:.2f} prompts/s); position bias {pb.value:+.3f} [{pb.ci_low:+.3f}, {pb.ci_high:+.3f}]"
+    )
+    print(
+        f"tokens computed {tokens} in {decodes} llama_decode calls ({per_decode:.0f} per call); "
+        f"achieved {tokens / seconds:.0f} tokens/s"
+    )
+    print(
+        f"ideal {ideal:.1f} s at {rate:.0f} tokens/s (raw prefill at {per_decode:.0f} tokens); "
+        f"achieved/ideal = {seconds / ideal:.3f}"
+    )
+
+
+def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
+    dilemmas = valuelens.load_suite("core").dilemmas[:limit]
+    prompts = [j.prompt for j in dilemma_jobs(dilemmas, Condition())]
+    times: dict[str, list[float]] = {"valuelens": [], "dailydilemmas": [], "harness": []}
+    answers: dict[str, list[float]] = {}
+    tokens: dict[str, int] = {}
+    for rnd in range(rounds):
+        names = list(times)[rnd % 3 :] + list(times)[: rnd % 3]
+        for name in names:
+            backend.forget()
+            t0 = time.perf_counter()
+            if name == "valuelens":
+                with tempfile.TemporaryDirectory() as tmp:
+                    r = valuelens.run(
+                        "llamacpp/gemma-3-270m", "core", limit=limit, store=Path(tmp) / "s.sqlite", backend=backend
+                    )
+                assert r.invocation is not None
+                tokens[name] = r.invocation.tokens_evaluated
+                answers[name] = [p for pair in zip(r.table.p_a_first, r.table.p_a_second, strict=True) for p in pair]
+            elif name == "dailydilemmas":
+                picks, tokens[name] = dailydilemmas_protocol(backend, prompts)
+                answers[name] = picks
+            else:
+                lps, tokens[name] = harness_style(backend, prompts)
+                answers[name] = [p_first({"logprobs": dict(zip(LABELS, lp, strict=True))}, LABELS) for lp in lps]
+            times[name].append(time.perf_counter() - t0)
+        print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()) + f"; {load()}")
+    base = times["valuelens"]
+    for name in ("dailydilemmas", "harness"):
+        ratios = [a / b for a, b in zip(times[name], base, strict=True)]
+        print(
+            f"{name}: median {statistics.median(times[name]):.1f} s, {tokens[name]} tokens computed; "
+            f"time / valuelens: median {statistics.median(ratios):.2f} (rounds {', '.join(f'{x:.2f}' for x in ratios)})"
+        )
+    print(
+        f"valuelens: median {statistics.median(base):.1f} s, {tokens['valuelens']} tokens computed, "
+        f"{len(prompts)} prompts ({limit} dilemmas x 2 orders)"
+    )
+    print(
+        f"harness vs valuelens, largest |P difference| {np.max(np.abs(np.subtract(answers['harness'], answers['valuelens']))):.4f}"
+    )
+
+
+def check(backend: LlamaCppBackend, limit: int | None) -> None:
+    """Every prompt of the core suite: batched as a run asks vs alone from an empty cache."""
+    dilemmas = valuelens.load_suite("core").dilemmas[:limit]
+    prompts = [j.prompt for j in dilemma_jobs(dilemmas, Condition())]
+    chunked = [backend.chunks(p.pieces()) for p in prompts]
+    backend.forget()
+    batched = []
+    for i in range(0, len(chunked), backend.max_batch):
+        batched += backend.score_chunks(chunked[i : i + backend.max_batch], list(LABELS))
+    alone = []
+    for c in chunked:
+        backend.forget()
+        alone += backend.score_chunks([c], list(LABELS))
+    p = [p_first({"logprobs": dict(zip(LABELS, lp, strict=True))}, LABELS) for lp in batched]
+    q = [p_first({"logprobs": dict(zip(LABELS, lp, strict=True))}, LABELS) for lp in alone]
+    diff = np.abs(np.subtract(p, q))
+    same = sum(a == b for a, b in zip(batched, alone, strict=True))
+    print(
+        f"{len(prompts)} prompts: largest |P batched - P alone| = {diff.max():.2e}, mean {diff.mean():.2e}; "
+        f"bit-identical log-probabilities: {same} of {len(prompts)}; {load()}"
     )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None, help="only the first N dilemmas (default: all 360)")
-    ap.add_argument("--store", type=Path, default=None, help="store path (default: a fresh temporary file)")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="only the first N dilemmas (default: all; --peers: 60)")
+    ap.add_argument("--peers", action="store_true", help="time the DailyDilemmas and harness-style protocols too")
+    ap.add_argument("--rounds", type=int, default=3, help="--peers: interleaved rounds")
+    ap.add_argument("--check", action="store_true", help="compare batched and one-at-a-time evaluation")
     args = ap.parse_args()
-    print(f"machine: {machine()}")
     backend = LlamaCppBackend()
-    rate = raw_prefill_rate(backend)
-    print(f"raw prefill rate: {rate:.0f} tokens/s (one 1500-token prompt, best of 3)")
-    with tempfile.TemporaryDirectory() as tmp:
-        store = args.store or Path(tmp) / "bench.sqlite"
-        t0 = time.perf_counter()
-        r = valuelens.run("llamacpp/gemma-3-270m", "core", limit=args.limit, store=store, backend=backend)
-        seconds = time.perf_counter() - t0
-    inv = r.invocation
-    assert inv is not None
-    ideal = inv.tokens_evaluated / rate
-    print(f"items: {len(r.dilemmas)} dilemmas, {inv.model_calls} prompts in {seconds:.1f} s")
-    print(f"throughput: {len(r.dilemmas) / seconds:.2f} items/s, {inv.model_calls / seconds:.2f} prompts/s")
-    print(
-        f"tokens: prompt {inv.tokens_prompt}, evaluated {inv.tokens_evaluated} "
-        f"(ratio {inv.tokens_evaluated / inv.tokens_prompt:.3f}: prefix reuse skipped the rest)"
-    )
-    print(f"ideal time {ideal:.1f} s (evaluated tokens / raw prefill rate); achieved/ideal = {seconds / ideal:.3f}")
+    print(f"machine: {machine(backend)}; {load()}")
+    if args.peers:
+        peers(backend, args.limit or 60, args.rounds)
+    elif args.check:
+        check(backend, args.limit)
+    else:
+        full_run(backend, args.limit)
     backend.close()
 
 

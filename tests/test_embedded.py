@@ -32,23 +32,35 @@ def test_embedded_model_answers_five_dilemmas_in_both_orders(backend) -> None:
     assert again.invocation.model_calls == 0 and again.summary()["values"] == r.summary()["values"]
 
 
-def test_results_do_not_depend_on_what_was_evaluated_before(backend) -> None:
-    """llama.cpp's numbers depend on how a prompt is chunked; valuelens fixes the chunks, so reusing a
-    cached prefix gives exactly what a fresh evaluation gives, in any order."""
-    import asyncio
-
+def test_results_do_not_depend_on_batching_order_or_cache(backend) -> None:
+    """valuelens fixes each prompt's evaluation chunks and reuses cached state only at those boundaries,
+    so a prompt's log-probabilities are the same bit for bit whether it is asked alone from an empty
+    cache or after others, in any order and grouping."""
     from valuelens.prompts import Condition, dilemma_prompt
     from valuelens.suites import load_suite
 
-    dilemmas = load_suite("core").dilemmas[:4]
+    dilemmas = load_suite("core").dilemmas[:6]
     prompts = [dilemma_prompt(d, o, Condition(system_prompt="Answer honestly.")) for d in dilemmas for o in (0, 1)]
+    chunks = [backend.chunks(p.pieces()) for p in prompts]
+    labels = ["A", "B"]
+    backend.forget()
     before = backend.usage.copy()
-    in_order = asyncio.run(backend.choice_logprobs(prompts, ["A", "B"]))
+    together = backend.score_chunks(chunks, labels)
     used = backend.usage.since(before)
-    fresh = []
-    for p in reversed(prompts):
-        backend._llm.reset()  # forget the KV cache: every prompt from scratch
-        fresh.append(asyncio.run(backend.choice_logprobs([p], ["A", "B"]))[0])
-    assert in_order == list(reversed(fresh))
-    # the in-order pass skipped the shared system prompt and, for each second order, the dilemma
-    assert used.tokens_evaluated < 0.75 * used.tokens_prompt
+    alone = []
+    for c in chunks:
+        backend.forget()
+        alone += backend.score_chunks([c], labels)
+    backend.forget()
+    backwards = backend.score_chunks(chunks[::-1], labels)[::-1]
+    split = backend.score_chunks(chunks[5:], labels)  # the cache holds the shared instruction
+    split = backend.score_chunks(chunks[:5], labels) + split
+    assert together == alone == backwards == split
+    # the batched pass computed the shared condition once and each dilemma once for both orders
+    shared, dilemma_heads, options = (
+        len(chunks[0][0]),
+        sum(len(c[1]) for c in chunks[::2]),
+        sum(len(c[2]) for c in chunks),
+    )
+    assert used.tokens_evaluated == shared + dilemma_heads + options
+    assert backend.evals > 0

