@@ -78,12 +78,19 @@ def _expected_bias(backend: SyntheticBackend, table) -> float:
 
 
 def test_position_bias_is_measured_within_its_interval(suite_file) -> None:
+    """A 95% interval misses now and then: over 5 model seeds per profile (each its own noise draws; the
+    suite's prompt texts do not change with the suite's seed) at least 4 must hold the truth (with true
+    coverage 95%, 3 or fewer of 5 happens with probability 0.002)."""
+    suite = str(suite_file(400, seed=11))
     for profile in ("default", "flat", "unbiased"):
-        r = valuelens.run(f"synthetic/{profile}", str(suite_file(400, seed=11)))
-        pb = r.position_bias()
-        truth = _expected_bias(SyntheticBackend(profile), r.table)
-        assert pb.ci_low <= truth <= pb.ci_high, (profile, pb, truth)
-        assert pb.n == 400
+        held = []
+        for seed in range(1, 6):
+            r = valuelens.run(f"synthetic/{profile}@{seed}", suite)
+            pb = r.position_bias()
+            truth = _expected_bias(SyntheticBackend(f"{profile}@{seed}"), r.table)
+            held.append(pb.ci_low <= truth <= pb.ci_high)
+            assert pb.n == 400
+        assert sum(held) >= 4, (profile, held)
     assert math.isclose(truth, 0.0, abs_tol=1e-12)  # the unbiased profile has none
 
 

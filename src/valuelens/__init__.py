@@ -4,6 +4,7 @@ from valuelens._version import __version__
 from valuelens.annotate import annotate
 from valuelens.integrations import import_inspect
 from valuelens.studies import (
+    DriftResult,
     Run,
     RunsComparison,
     Steering,
@@ -12,6 +13,7 @@ from valuelens.studies import (
     Sweep,
     UtilitiesRun,
     compare,
+    drift,
     fit_utilities,
     load_run,
     run,
@@ -22,6 +24,7 @@ from valuelens.studies import (
 from valuelens.suites import load_suite
 
 __all__ = [
+    "DriftResult",
     "Run",
     "RunsComparison",
     "Steering",
@@ -32,6 +35,7 @@ __all__ = [
     "__version__",
     "annotate",
     "compare",
+    "drift",
     "fit_utilities",
     "import_inspect",
     "load_run",

@@ -18,6 +18,8 @@ from valuelens.analysis._compare import (
     priority_composition,
 )
 from valuelens.analysis._compositions import compositions
+from valuelens.analysis._dd_protocol import action_one_share, greedy_table, protocol_scores
+from valuelens.analysis._drift import Drift, align_series, value_drift
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
 from valuelens.analysis._intervals import N_BOOT, N_BOOT_STUDY, bootstrap_mean, interval_sign, wilson_interval
 from valuelens.analysis._linalg import holm
@@ -51,6 +53,7 @@ __all__ = [
     "ChoiceTable",
     "Comparison",
     "Consistency",
+    "Drift",
     "Estimate",
     "MoralGraph",
     "SayDoGap",
@@ -61,7 +64,9 @@ __all__ = [
     "ValueScore",
     "ValueUtilities",
     "Verdict",
+    "action_one_share",
     "aitchison_distance",
+    "align_series",
     "bootstrap_mean",
     "closure",
     "compare_tables",
@@ -73,6 +78,7 @@ __all__ = [
     "exchange_rates",
     "fit_value_utilities",
     "geometric_mean_aggregate",
+    "greedy_table",
     "holdout_metrics",
     "holm",
     "interval_sign",
@@ -84,6 +90,7 @@ __all__ = [
     "position_bias",
     "preference_matrix",
     "priority_composition",
+    "protocol_scores",
     "random_pairs",
     "reliability_level",
     "reliability_verdict",
@@ -94,6 +101,7 @@ __all__ = [
     "split_holdout",
     "steering_effect",
     "steering_verdict",
+    "value_drift",
     "value_scores",
     "wilson_interval",
 ]

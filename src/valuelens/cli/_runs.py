@@ -48,6 +48,17 @@ def run(
     as_json: JsonOpt = False,
     report: ReportOpt = False,
     lens: LensOpt = None,
+    lexicon: Annotated[
+        str | None,
+        typer.Option("--lexicon", help="Theory mapping for the lenses: dailydilemmas:PATH/values.csv (the paper's)."),
+    ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="Also ask the DailyDilemmas paper's way (one order, greedy) and print it beside: dailydilemmas.",
+        ),
+    ] = "valuelens",
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -70,6 +81,8 @@ def run(
             base_url=base_url,
             timeout=timeout,
             max_concurrency=max_concurrency,
+            lexicon=lexicon,
+            protocol=protocol,
         )
     emit(result, as_json, print_run, report)
     if lens and not as_json:

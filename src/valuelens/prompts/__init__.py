@@ -1,5 +1,6 @@
 """Prompt templates, option-order counterbalancing and conditions."""
 
+from valuelens.prompts._dailydilemmas import PROTOCOL_INSTRUCTION, PROTOCOL_LABELS, protocol_prompt
 from valuelens.prompts._dilemma import (
     ANSWER_CUE,
     INSTRUCTION,
@@ -37,6 +38,8 @@ __all__ = [
     "OUTCOME_INSTRUCTION",
     "OUTCOME_QUESTION",
     "PAIR_SEPARATOR",
+    "PROTOCOL_INSTRUCTION",
+    "PROTOCOL_LABELS",
     "QUESTIONS",
     "SCALE_LABELS",
     "SCALE_ORDERS",
@@ -52,6 +55,7 @@ __all__ = [
     "outcome_jobs",
     "outcome_prompt",
     "pair_item_id",
+    "protocol_prompt",
     "read_text_arg",
     "relevance_prompt",
     "survey_jobs",

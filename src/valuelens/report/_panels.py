@@ -59,6 +59,7 @@ def header_block(data: dict[str, Any]) -> str:
     seconds = data.get("seconds")
     items = [
         _dd("suite", suite),
+        *([_dd("lexicon", f"{lex['name']} ({lex['source']})")] if (lex := data.get("lexicon")) else []),
         _dd("run", data.get("run_id", "–")),
         _dd("date", _when(data.get("created"))),
         _dd("items", f"{data.get('items', '–')} {'dilemmas' if kind == 'dilemmas' else 'items'}"),

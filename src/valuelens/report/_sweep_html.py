@@ -22,18 +22,19 @@ def _colour(u: Any, scale: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def heatmap(rows: list[dict[str, Any]], n_cols: int, label: str) -> str:
-    """Rows {name, utilities: [per column]} as an SVG grid; columns numbered 1..n (see the run table)."""
+def heatmap(rows: list[dict[str, Any]], n_cols: int, label: str, columns: list[str] | None = None) -> str:
+    """Rows {name, utilities: [per column]} as an SVG grid; columns headed by `columns`, else numbered 1..n."""
+    heads = columns or [str(j + 1) for j in range(n_cols)]
     finite = [abs(u) for r in rows for u in r["utilities"] if is_num(u)]
     scale = max(finite) if finite else 1.0
     left = min(220.0, max([len(r["name"]) for r in rows] + [4]) * CHAR_W + 12)
     width, height = left + n_cols * CELL_W + 8, HEAD_H + len(rows) * CELL_H + 8
-    parts = [text(left + (j + 0.5) * CELL_W, 15, j + 1, text_anchor="middle") for j in range(n_cols)]
+    parts = [text(left + (j + 0.5) * CELL_W, 15, heads[j], text_anchor="middle") for j in range(n_cols)]
     for i, r in enumerate(rows):
         y = HEAD_H + i * CELL_H
         parts.append(text(left - 6, y + CELL_H - 4, r["name"], text_anchor="end"))
         for j, u in enumerate(r["utilities"]):
-            tip = f"{r['name']} | column {j + 1}: " + (f"{u:+.2f}" if is_num(u) else "no data")
+            tip = f"{r['name']} | column {heads[j]}: " + (f"{u:+.2f}" if is_num(u) else "no data")
             rect = tag(
                 "rect",
                 x=left + j * CELL_W,

@@ -118,11 +118,18 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     console.print(bias_sentence(summary["position_bias"]))
     for line in consistency_lines(summary):
         console.print(line, highlight=False)
+    lex = summary.get("lexicon") or {}
+    if lex.get("name", "valuelens") != "valuelens":
+        console.print(f"Theory lenses: {lex['name']} mapping from {lex['source']}.", highlight=False, soft_wrap=True)
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
         f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
     )
+    if summary.get("dailydilemmas_protocol"):
+        from valuelens.report._dd_protocol import print_protocol
+
+        print_protocol(summary["dailydilemmas_protocol"], console)
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:

@@ -2,6 +2,7 @@
 
 from valuelens.studies._compare import RunComparison, RunsComparison, compare
 from valuelens.studies._dilemmas import run
+from valuelens.studies._drift import DriftResult, drift
 from valuelens.studies._load import StoredRun, list_runs, load_run
 from valuelens.studies._profile import THEORIES
 from valuelens.studies._protocol import StudyResult, export_frame_of
@@ -13,6 +14,7 @@ from valuelens.studies.utilities import UtilitiesRun, fit_utilities, load_utilit
 
 __all__ = [
     "THEORIES",
+    "DriftResult",
     "Run",
     "RunComparison",
     "RunsComparison",
@@ -25,6 +27,7 @@ __all__ = [
     "SweepRun",
     "UtilitiesRun",
     "compare",
+    "drift",
     "export_frame_of",
     "fit_utilities",
     "list_runs",

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
+from valuelens.lexicon import TheoryMap, load_theory_map
 from valuelens.prompts import dilemma_jobs
 from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, session
 from valuelens.studies._conditions import condition
+from valuelens.studies._dd_protocol import check_protocol, dailydilemmas_protocol
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
+
+
+def theory_map(lexicon: str | TheoryMap | None, suite: Suite) -> TheoryMap | None:
+    """The lexicon a run's lenses use: as given, else DailyDilemmas' values.csv beside a DailyDilemmas CSV.
+
+    Raises:
+        InputError: a lexicon file that cannot be read.
+    """
+    if isinstance(lexicon, TheoryMap):
+        return lexicon
+    if lexicon is not None and lexicon != "valuelens":
+        return load_theory_map(lexicon)
+    beside = Path(suite.source.removeprefix("dailydilemmas:")).with_name("values.csv")
+    if lexicon is None and suite.source.startswith("dailydilemmas:") and beside.is_file():
+        return load_theory_map(f"dailydilemmas:{beside}")
+    return None
 
 
 def run(
@@ -31,6 +50,8 @@ def run(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    lexicon: str | TheoryMap | None = None,
+    protocol: str = "valuelens",
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -50,12 +71,19 @@ def run(
         base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
         timeout: seconds per request for remote models.
         max_concurrency: most requests in flight at once (remote models adapt below it).
+        lexicon: theory placement for the lenses: "dailydilemmas:PATH/values.csv" (the paper's mapping of
+            its values onto five theories) or a TheoryMap; default the bundled lexicon, or, for a
+            DailyDilemmas CSV suite, the values.csv beside it when there is one. Analysis only.
+        protocol: "dailydilemmas" also asks every dilemma the paper's way (one order, greedy) in the same
+            session and sets `Run.protocol` (summary key `dailydilemmas_protocol`); default "valuelens".
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
+    check_protocol(protocol)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    mapping = theory_map(lexicon, the_suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
@@ -82,5 +110,9 @@ def run(
         result = assemble_dilemmas(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
         result.cost_usd = s.stats.cost_usd(s.backend)
+        result.lexicon = mapping
         s.finish(run_id, len(result.failures), result.seconds)
+        if protocol == "dailydilemmas":
+            result.invocation = dataclasses.replace(s.stats, failures=dict(s.stats.failures))  # the run's own calls
+            result.protocol = dailydilemmas_protocol(result, s)
         return result

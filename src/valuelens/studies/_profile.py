@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,10 @@ from valuelens.analysis import (
     value_scores,
 )
 from valuelens.lexicon import load_lexicon
+from valuelens.suites import map_value
+
+if TYPE_CHECKING:
+    from valuelens.lexicon import TheoryMap
 
 THEORIES = ("schwartz", "schwartz_higher", "schwartz_refined", "mft", "wvs", "maslow", "aristotle", "plutchik")
 SPLITS = 100
@@ -57,13 +61,20 @@ def _fit(table: ChoiceTable, membership: dict[str, list[str]] | None, seed: int)
         return None
 
 
-def theory_lenses(table: ChoiceTable, seed: int, n_boot: int) -> dict[str, Any]:
-    """Per theory: every dimension's score and utility with intervals, in the theory's canonical order."""
+def theory_lenses(table: ChoiceTable, seed: int, n_boot: int, mapping: TheoryMap | None = None) -> dict[str, Any]:
+    """Per theory: every dimension's score and utility with intervals, in the theory's canonical order.
+
+    A `mapping` (e.g. DailyDilemmas' values.csv) replaces the lexicon's placement for its theories.
+    """
     lex = load_lexicon()
     out: dict[str, Any] = {}
     for tid in THEORIES:
         theory = lex.theories["schwartz" if tid == "schwartz_higher" else tid]
-        membership = lex.membership(tid)
+        if mapping is not None and tid in mapping.theories:
+            membership = mapping.membership(tid, lambda name: map_value(name, lex))
+            theory = theory.model_copy(update={"title": f"{theory.title} ({mapping.name} mapping)", "circle_order": ()})
+        else:
+            membership = lex.membership(tid)
         dims = _merge(value_scores(table, membership, n_boot=n_boot, seed=seed), _fit(table, membership, seed))
         if not dims:
             continue
@@ -78,7 +89,7 @@ def theory_lenses(table: ChoiceTable, seed: int, n_boot: int) -> dict[str, Any]:
     return out
 
 
-def profile(table: ChoiceTable, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
+def profile(table: ChoiceTable, seed: int = 0, n_boot: int = 2000, mapping: TheoryMap | None = None) -> dict[str, Any]:
     """Everything issue 4 adds to a run's summary, computed from its choice table.
 
     Returns a dict with keys: values (score and utility per value, by utility rank), theories,
@@ -105,7 +116,7 @@ def profile(table: ChoiceTable, seed: int = 0, n_boot: int = 2000) -> dict[str, 
     return {
         "values": _merge(value_scores(originals, n_boot=n_boot, seed=seed), utilities),
         "utility_fit": {k: v for k, v in utilities.to_dict().items() if k != "utilities"} if utilities else None,
-        "theories": theory_lenses(originals, seed, n_boot),
+        "theories": theory_lenses(originals, seed, n_boot, mapping),
         "moral_graph": graph.to_dict() if graph is not None else None,
         "consistency": {
             "order": _estimate(order.mean, order.ci_low, order.ci_high, order.n, **_extra(order.to_dict())),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from valuelens._version import __version__
 from valuelens.analysis import ChoiceTable
@@ -13,6 +13,9 @@ from valuelens.runner import ExecStats
 from valuelens.store import RunRecord
 from valuelens.studies._protocol import pick_frames
 from valuelens.suites import Dilemma
+
+if TYPE_CHECKING:
+    from valuelens.lexicon import TheoryMap
 
 KIND = "dilemmas"
 
@@ -29,6 +32,8 @@ class Run:
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
         kinds: counts of answers of special kinds (bounded log-probabilities, refusals, unparsed samples).
         cost_usd: estimated cost of the invocation, None when the model's price is unknown.
+        lexicon: the theory mapping of the lenses (None: the bundled lexicon).
+        protocol: the DailyDilemmas-protocol comparison when the run asked for it (`run(protocol=...)`).
     """
 
     record: RunRecord
@@ -40,6 +45,8 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    lexicon: TheoryMap | None = None
+    protocol: dict[str, Any] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -78,7 +85,7 @@ class Run:
         if key not in self._cache:
             from valuelens.studies._profile import profile
 
-            self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot)
+            self._cache[key] = profile(self.table, seed=self.seed, n_boot=n_boot, mapping=self.lexicon)
         return self._cache[key]
 
     def summary(self, n_boot: int = N_BOOT) -> dict[str, Any]:
@@ -105,9 +112,11 @@ class Run:
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
             "values": prof["values"],
             **{k: prof[k] for k in ("theories", "consistency", "reliability", "moral_graph", "utility_fit")},
+            "lexicon": self.lexicon.describe() if self.lexicon else {"name": "valuelens", "source": "bundled"},
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
+            **({"dailydilemmas_protocol": self.protocol} if self.protocol else {}),
         } | self._stored_costs()
 
     def _stored_costs(self) -> dict[str, Any]:

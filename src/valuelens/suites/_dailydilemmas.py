@@ -236,6 +236,12 @@ def csv_columns(path: Path) -> set[str]:
         return set()
 
 
+def is_dailydilemmas_table(path: Path) -> bool:
+    """True for a CSV with the per-action columns, or the situations-only ones (refused with one line)."""
+    columns = csv_columns(path)
+    return ACTION_COLUMNS.issubset(columns) or SITUATION_COLUMNS.issubset(columns)
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -256,7 +262,8 @@ def load_dailydilemmas_csv(path: Path, lexicon: Lexicon | None = None, free_valu
         if SITUATION_COLUMNS.issubset(columns):
             raise InputError(
                 f"{shown}:1: file: DailyDilemmas situations-only table (no actions, no values), so nothing "
-                f"can be scored; use the per-action table ({HF_CONFIG}) as CSV, or --suite dailydilemmas"
+                f"can be scored; it needs the per-action table: Hugging Face {HF_DATASET}, config {HF_CONFIG} "
+                "(--suite dailydilemmas), or that table saved as CSV (--suite dailydilemmas:PATH.csv)"
             )
         missing = ", ".join(sorted(ACTION_COLUMNS - columns))
         raise InputError(f"{shown}:1: header: not a DailyDilemmas table (missing columns: {missing})")

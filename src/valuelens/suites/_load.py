@@ -14,9 +14,8 @@ from pydantic import ValidationError
 from valuelens.errors import InputError
 from valuelens.lexicon import Lexicon, load_lexicon
 from valuelens.suites._dailydilemmas import (
-    ACTION_COLUMNS,
     HF_DATASET,
-    csv_columns,
+    is_dailydilemmas_table,
     load_dailydilemmas_csv,
     load_dailydilemmas_hf,
 )
@@ -206,6 +205,6 @@ def load_suite(spec: str = "core", lexicon: Lexicon | None = None) -> Suite:
     if not path.exists() and path.suffix == "":
         known = ", ".join(BUNDLED)
         raise InputError(f"{spec}: no such suite file or bundled suite (bundled: {known})")
-    if path.suffix.lower() == ".csv" and ACTION_COLUMNS.issubset(csv_columns(path)):
+    if path.suffix.lower() == ".csv" and is_dailydilemmas_table(path):
         return load_dailydilemmas_csv(path, lexicon)
     return Suite(name=path.stem, source=str(path), dilemmas=tuple(parse_dilemmas(path, lexicon)))
