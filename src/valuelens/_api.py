@@ -15,6 +15,7 @@ import numpy as np
 
 from valuelens import __version__
 from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, answer_kinds, execute, p_first, prompt_key
+from valuelens._shard import Shard, in_shard, parse_shard
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
@@ -201,6 +202,7 @@ def run(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    shard: str | Shard | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -218,12 +220,14 @@ def run(
         base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
         timeout: seconds per request for remote models.
         max_concurrency: most requests in flight at once (remote models adapt below it).
+        shard: "I/N": ask only shard I of N of the prompts (by item id; see `valuelens.store.merge_stores`).
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
     started = time.perf_counter()
+    the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
@@ -262,7 +266,8 @@ def run(
                 {d.id: d.model_dump(mode="json") for d in dilemmas},
             )
             concurrency = max_concurrency if backend is not None else None  # else the backend knows its cap
-            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, progress, concurrency))
+            asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
+            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in asked}, samples, progress, concurrency))
             record = st.get_run(run_id)
             assert record is not None
             result = _assemble(st, record)
@@ -271,7 +276,7 @@ def run(
             result.cost_usd = stats.cost_usd(be)
             st.finish_run(
                 run_id,
-                "complete" if not result.failures else "incomplete",
+                "complete" if not result.failures and the_shard is None else "incomplete",
                 stats.run_stats(result.seconds, len(result.failures), result.cost_usd),
             )
             return result

@@ -19,6 +19,7 @@ from valuelens import __version__
 from valuelens._api import Run
 from valuelens._api import _assemble as assemble_dilemmas
 from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, label_distribution, prompt_key
+from valuelens._shard import Shard, in_shard, parse_shard
 from valuelens.analysis import SurveyScores, fit_value_utilities, say_do_gap, score_survey
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
 from valuelens.errors import InputError
@@ -232,6 +233,7 @@ def survey(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    shard: str | Shard | None = None,
 ) -> SurveyRun:
     """Ask the survey items in both scale directions and return the stored survey run.
 
@@ -246,13 +248,14 @@ def survey(
         items: survey items (default: the bundled 40, four per Schwartz value).
         seed: seeds the bootstrap intervals; part of the run's identity, as in `run`.
         samples: answers drawn per prompt when the backend gives no log-probabilities.
-        store, progress, backend, base_url, timeout, max_concurrency: as in `valuelens.run`.
+        store, progress, backend, base_url, timeout, max_concurrency, shard: as in `valuelens.run`.
 
     Raises:
         InputError: bad arguments, or `against` names no dilemma run.
         BackendError: the model cannot be created.
     """
     started = time.perf_counter()
+    the_shard = parse_shard(shard)
     the_items = list(items if items is not None else load_survey())
     if not the_items:
         raise InputError("survey: no items to ask")
@@ -284,7 +287,8 @@ def survey(
                 {it.id: it.model_dump(mode="json") for it in the_items},
             )
             concurrency = max_concurrency if backend is not None else None
-            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, progress, concurrency))
+            asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
+            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in asked}, samples, progress, concurrency))
             record = st.get_run(run_id)
             assert record is not None
             result = _assemble(st, record)
@@ -292,7 +296,7 @@ def survey(
             result.against, result.against_note = dilemma_run, note
             st.finish_run(
                 run_id,
-                "complete" if not result.failures else "incomplete",
+                "complete" if not result.failures and the_shard is None else "incomplete",
                 stats.run_stats(result.seconds, len(result.failures), stats.cost_usd(be)),
             )
             return result

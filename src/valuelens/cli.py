@@ -46,6 +46,23 @@ MaxConcurrencyOpt = Annotated[
     int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
 ]
 ReportOpt = Annotated[bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option("--shard", metavar="I/N", help="Ask only shard I of N of the prompts (merge stores afterwards)."),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 1 when any prompt failed (default: when all did).")]
+
+
+def _exit_for_failures(result: Any, strict: bool) -> None:
+    """Exit 1 (after the results are printed) when every prompt asked failed, or any did with --strict."""
+    inv, failures = result.invocation, result.failures
+    if inv is None or not failures:
+        return
+    answered = inv.cached_calls + inv.model_calls - inv.failed
+    if strict or answered <= 0:
+        first = next(iter(failures.values()))
+        sys.stderr.write(f"{len(failures)} prompts failed (e.g. {first}); rerun the same command to ask them again\n")
+        raise typer.Exit(1)
 
 
 def _fail(exc: InputError | BackendError) -> None:
@@ -110,6 +127,8 @@ def run(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = False,
+    shard: ShardOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -135,6 +154,7 @@ def run(
                 base_url=base_url,
                 timeout=timeout,
                 max_concurrency=max_concurrency,
+                shard=shard,
             )
     except (InputError, BackendError) as exc:
         _fail(exc)
@@ -151,6 +171,7 @@ def run(
         print_run(summary, Console())
         if report_path is not None:
             Console().print(f"Report: {report_path}", highlight=False, soft_wrap=True)
+    _exit_for_failures(result, strict)
 
 
 @app.command()
@@ -388,6 +409,8 @@ def survey(
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    shard: ShardOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
     from valuelens import survey as run_survey
@@ -404,11 +427,13 @@ def survey(
                 progress=progress,
                 base_url=base_url,
                 timeout=timeout,
+                shard=shard,
             )
     except (InputError, BackendError) as exc:
         _fail(exc)
     summary = result.summary()
     _print_json(summary) if as_json else print_survey(summary, Console())
+    _exit_for_failures(result, strict)
 
 
 @app.command()
@@ -638,6 +663,30 @@ def sweep(
         out.print(f"{s['model']} | {s['condition']}: steering effect {effect} ({s['verdict']})", highlight=False)
     if html:
         out.print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
+
+
+store_app = typer.Typer(no_args_is_help=True, help="Work on store files.")
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("merge")
+def store_merge(
+    out: Annotated[str, typer.Argument(help="The new store to write (must not exist).")],
+    stores: Annotated[list[str], typer.Argument(help="Two or more stores to combine (e.g. the shards of a run).")],
+) -> None:
+    """Combine stores written on several machines: equal responses kept once, conflicting runs refused."""
+    from valuelens.store import merge_stores
+
+    try:
+        m = merge_stores(out, list(stores))
+    except InputError as exc:
+        _fail(exc)
+    Console().print(
+        f"{m.out}: {m.responses} responses ({m.duplicates} duplicates dropped, {m.differing} answered differently: "
+        f"first kept), {m.runs} runs ({m.complete} complete)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
