@@ -12,7 +12,8 @@ from tests.servers.openai_fake import Faults, serve
 from typer.testing import CliRunner
 
 import valuelens
-from valuelens.backends._http import InvalidAnswer, classify, connection_failure
+from valuelens.backends._http import InvalidAnswer, classify
+from valuelens.backends._neterrors import connection_failure
 from valuelens.backends.openai import top_logprobs
 from valuelens.cli import app
 

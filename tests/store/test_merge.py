@@ -106,3 +106,11 @@ def test_bad_merge_arguments_are_one_line(tmp_path: Path, suite_file) -> None:
         res = CliRunner().invoke(app, ["store", "merge", *args])
         assert res.exit_code == 2 and message in res.stderr and "Traceback" not in res.output, (message, res.output)
         assert not (tmp_path / "o.sqlite").exists()
+
+
+def test_survey_shards_split_the_items_and_merge(tmp_path: Path) -> None:
+    parts = [valuelens.survey(MODEL, store=tmp_path / f"v{i}.sqlite", shard=f"{i}/2") for i in (1, 2)]
+    asked = [p.summary()["model_calls"] for p in parts]
+    assert sum(asked) == 80 and all(a % 2 == 0 and a > 0 for a in asked)  # 40 items, both scale directions
+    m = merge_stores(tmp_path / "all.sqlite", [tmp_path / "v1.sqlite", tmp_path / "v2.sqlite"])
+    assert m.responses == 80 and m.complete == 1

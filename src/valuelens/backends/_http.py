@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from valuelens.backends._base import Failed
+from valuelens.backends._neterrors import connection_failure
 from valuelens.backends._secrets import scrub
 
 T = TypeVar("T")
@@ -41,43 +42,6 @@ class BadResponse(Exception):
 class InvalidAnswer(Exception):
     """A well-formed response whose content is impossible (a log-probability that is not finite or is
     positive); the prompt fails with this reason instead of entering the data. Not retried."""
-
-
-_CONNECTION_NAMES = (  # (exception class names in the cause chain, what to call the failure)
-    ({"gaierror", "ClientConnectorDNSError"}, "DNS lookup failed"),
-    ({"ConnectionRefusedError"}, "connection refused"),
-    ({"ConnectionResetError", "ServerDisconnectedError", "RemoteProtocolError", "ClientOSError"}, "connection reset"),
-    ({"ConnectionAbortedError", "BrokenPipeError", "ClientPayloadError"}, "connection closed by the server"),
-    ({"ReadTimeout", "ConnectTimeout", "ServerTimeoutError", "TimeoutError", "APITimeoutError"}, "request timed out"),
-)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    cur: BaseException | None = exc
-    while cur is not None and cur not in seen and len(seen) < 10:
-        seen.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    return seen
-
-
-def connection_failure(exc: BaseException) -> tuple[str, BaseException] | None:
-    """What a transport failure was (DNS, refused, reset, closed, timed out) and the exception that
-    says so, read from `exc` and its causes (SDKs wrap a dropped connection as 'Request timed out.')."""
-    chain = _causes(exc)
-    for names, what in _CONNECTION_NAMES:
-        for e in chain:
-            if {k.__name__ for k in type(e).__mro__} & names:
-                return what, e
-    for e in chain:  # aiohttp puts the OS error only in the message of its connector errors
-        text = str(e).lower()
-        if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text:
-            return "DNS lookup failed", e
-        if "connection refused" in text or "connect call failed" in text:
-            return "connection refused", e
-        if "connection reset" in text or "server disconnected" in text:
-            return "connection reset", e
-    return None
 
 
 @dataclass(frozen=True)
