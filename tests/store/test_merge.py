@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import valuelens
-from valuelens._shard import Shard, parse_shard
 from valuelens.cli import app
 from valuelens.errors import InputError
+from valuelens.runner import Shard, parse_shard
 from valuelens.store import merge_stores
 
 MODEL = "synthetic/default"

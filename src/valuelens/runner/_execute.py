@@ -70,18 +70,19 @@ async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[di
     lps = await backend.choice_logprobs(prompts, labels)
     out: list[dict[str, Any] | Failed | None] = [None] * len(prompts)
     if lps is not None:  # None for a prompt: no label among its top log-probabilities, so sample it
-        out = [r if r is None or isinstance(r, Failed) else _logprob_result(r) for r in lps]
+        out = [r if r is None or isinstance(r, Failed) else logprob_result(r) for r in lps]
     todo = [i for i, r in enumerate(out) if r is None]
     drawn = await backend.sample([prompts[i] for i in todo], samples, SAMPLE_MAX_TOKENS) if todo else []
     for i, texts in zip(todo, drawn, strict=True):
-        out[i] = texts if isinstance(texts, Failed) else _sampled_result(texts, prompts[i].labels)
+        out[i] = texts if isinstance(texts, Failed) else samples_result(prompts[i], texts)
     return [r for r in out if r is not None]
 
 
-def _sampled_result(texts: list[str], labels: tuple[str, ...]) -> dict[str, Any] | Failed:
-    picks = [parse_choice(t, labels) for t in texts]
+def samples_result(prompt: Prompt, texts: list[str]) -> dict[str, Any] | Failed:
+    """The stored answer of a sampled prompt: its samples, label counts, unparsed and refused samples."""
+    picks = [parse_choice(t, prompt.labels) for t in texts]
     refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
-    counts = {lab: picks.count(lab) for lab in labels}
+    counts = {lab: picks.count(lab) for lab in prompt.labels}
     if not any(counts.values()) and not refused:
         return Failed(f"no parseable answer in {len(texts)} samples")
     # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
@@ -93,7 +94,8 @@ def _sampled_result(texts: list[str], labels: tuple[str, ...]) -> dict[str, Any]
     }
 
 
-def _logprob_result(r: dict[str, float]) -> dict[str, Any]:
+def logprob_result(r: dict[str, float]) -> dict[str, Any]:
+    """The stored answer of a prompt asked for label log-probabilities (with the bounded labels, if any)."""
     bounded = list(r.bounded) if isinstance(r, Logprobs) else []
     return {"logprobs": dict(r), "bounded": bounded} if bounded else {"logprobs": dict(r)}
 
