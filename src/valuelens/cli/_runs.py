@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, print_json, progress_bar
+from valuelens.cli._app import app, emit, exit_for_failures, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     SAMPLES_PER_ORDER,
@@ -21,7 +21,9 @@ from valuelens.cli._options import (
     RunIdArg,
     SamplesOpt,
     SeedOpt,
+    ShardOpt,
     StoreOpt,
+    StrictOpt,
     SuiteOpt,
     SystemPromptOpt,
     TimeoutOpt,
@@ -45,6 +47,8 @@ def run(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = False,
+    shard: ShardOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -66,8 +70,10 @@ def run(
             base_url=base_url,
             timeout=timeout,
             max_concurrency=max_concurrency,
+            shard=shard,
         )
     emit(result, as_json, print_run, report)
+    exit_for_failures(result, strict)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.prompts import dilemma_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, session
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, Shard, in_shard, parse_shard, session
 from valuelens.studies._conditions import condition
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._run import Run
@@ -31,6 +31,7 @@ def run(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    shard: str | Shard | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -50,11 +51,13 @@ def run(
         base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
         timeout: seconds per request for remote models.
         max_concurrency: most requests in flight at once (remote models adapt below it).
+        shard: "I/N": ask only shard I of N of the prompts (by item id; see `valuelens.store.merge_stores`).
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
+    the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
@@ -76,11 +79,12 @@ def run(
         }
         items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("dilemmas", the_suite.name, spec, items, {d.id: d.model_dump(mode="json") for d in dilemmas})
-        s.ask({k: j.prompt for j, k in keyed})
+        asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
+        s.ask({k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_dilemmas(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
         result.cost_usd = s.stats.cost_usd(s.backend)
-        s.finish(run_id, len(result.failures), result.seconds)
+        s.finish(run_id, len(result.failures), result.seconds, partial=the_shard is not None)
         return result
