@@ -84,11 +84,19 @@ def test_model_name_options_and_settings_are_checked(monkeypatch) -> None:
         get_backend("openai/m?api=embeddings", base_urls=["http://127.0.0.1:9/v1"])
     with pytest.raises(BackendError, match="--base-url applies"):
         get_backend("synthetic/default", base_urls=["http://127.0.0.1:9/v1"])
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:pw@127.0.0.1:9/v1/")
-    be = get_backend("openai/m?api=completions&retries=2")
-    assert be.base_urls == ["http://127.0.0.1:9/v1"] and "pw" not in be.fingerprint and be.price is None
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:pw-secret-77@127.0.0.1:9/v1/")
+    with pytest.raises(BackendError, match="credentials in a URL are refused; set OPENAI_API_KEY") as info:
+        get_backend("openai/m")
+    assert "pw-secret-77" not in str(info.value) and "user" not in str(info.value)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1/")
+    be = get_backend("openai/m?api=completions&retries=2&batch=4")
+    assert be.base_urls == ["http://127.0.0.1:9/v1"] and be.price is None and be.max_batch == 4
     assert be.fingerprint != get_backend("openai/m").fingerprint  # the endpoint kind changes answers
-    assert be.fingerprint == get_backend("openai/m?api=completions&retries=5").fingerprint  # retries do not
+    same = get_backend("openai/m?api=completions&retries=5&batch=32")
+    assert be.fingerprint == same.fingerprint  # retries and batch size do not
+    here = get_backend("openai/m?fleet=big&batch=2", base_urls=["http://10.0.0.1:8000/v1"])
+    there = get_backend("openai/m?fleet=big", base_urls=["http://10.0.0.2:8000/v1", "http://10.0.0.3:8000/v1"])
+    assert here.fingerprint == there.fingerprint != get_backend("openai/m?fleet=small").fingerprint
     monkeypatch.delenv("OPENAI_BASE_URL")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x-123456")
     assert get_backend("openai/gpt-4o-mini-2024-07-18").price.input == pytest.approx(0.15)

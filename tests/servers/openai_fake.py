@@ -29,7 +29,7 @@ class Faults:
     """Per-request fault probabilities and behaviour of the fake server.
 
     Attributes:
-        rate_429, rate_500, rate_drop, rate_timeout, rate_malformed, rate_no_logprobs: probabilities.
+        rate_429, rate_500, rate_503, rate_drop, rate_timeout, rate_malformed, rate_no_logprobs: probabilities.
         retry_after: value of the Retry-After header sent with 429.
         late: seconds a 'timeout' fault waits before answering (longer than the client's timeout).
         max_faults_per_prompt: after this many faults a prompt is always answered (bounds reruns).
@@ -39,10 +39,12 @@ class Faults:
         rate_bounded: probability that the less likely label is left out of the top log-probabilities.
         expect_key: when set, other keys get a 401 whose message echoes the key presented.
         latency: seconds every answer takes.
+        label_logprob: when set, the log-probability sent for " A" (e.g. inf or 0.5: impossible values).
     """
 
     rate_429: float = 0.0
     rate_500: float = 0.0
+    rate_503: float = 0.0
     rate_drop: float = 0.0
     rate_timeout: float = 0.0
     rate_malformed: float = 0.0
@@ -56,6 +58,7 @@ class Faults:
     rate_bounded: float = 0.0
     expect_key: str | None = None
     latency: float = 0.0
+    label_logprob: float | None = None
     seed: int = 0
 
 
@@ -66,9 +69,11 @@ def p_first(text: str) -> float:
 
 
 def prompt_of(req: dict[str, Any]) -> str:
+    """The prompt text (a list of prompts: all of them, for fault bookkeeping)."""
     if "messages" in req:
         return "\n".join(str(m.get("content", "")) for m in req["messages"])
-    return str(req.get("prompt", ""))
+    prompt = req.get("prompt", "")
+    return "\n".join(map(str, prompt)) if isinstance(prompt, list) else str(prompt)
 
 
 class FakeOpenAI:
@@ -93,6 +98,7 @@ class FakeOpenAI:
         for kind, rate in (
             ("429", f.rate_429),
             ("500", f.rate_500),
+            ("503", f.rate_503),
             ("drop", f.rate_drop),
             ("timeout", f.rate_timeout),
             ("malformed", f.rate_malformed),
@@ -111,6 +117,8 @@ class FakeOpenAI:
             self.kinds["401"] += 1
             msg = f"Incorrect API key provided: {key}. You can find your API key at your account page."
             return Reply(401, {"error": {"message": msg, "type": "invalid_request_error", "code": "invalid_api_key"}})
+        if method == "GET" and path.endswith("/stats"):  # for benchmarks: what the server answered
+            return Reply(200, dict(self.kinds))
         if method != "POST" or not path.endswith(("/chat/completions", "/completions")):
             return Reply(404, {"error": {"message": f"no route {method} {path}"}})
         req = json.loads(body or b"{}")
@@ -126,6 +134,10 @@ class FakeOpenAI:
             return Reply(
                 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}}, {"Retry-After": f.retry_after}
             )
+        if kind == "503":
+            return Reply(
+                503, {"error": {"message": "overloaded", "type": "server_error"}}, {"Retry-After": f.retry_after}
+            )
         if kind == "500":
             return Reply(500, {"error": {"message": "internal error", "type": "server_error"}})
         if kind == "drop":
@@ -135,7 +147,15 @@ class FakeOpenAI:
         if kind == "malformed":
             return Reply(200, b'{"id": "cmpl-1", "choices": [{"index": 0, "text": "A", "logpr')
         chat = path.endswith("/chat/completions")
-        return Reply(200, self.answer(req, prompt, chat, logprobs=f.logprobs and kind != "no_logprobs"))
+        prompts = req["prompt"] if not chat and isinstance(req.get("prompt"), list) else [prompt]
+        self.kinds["prompts"] += len(prompts)
+        answers = [self.answer(req, one, chat, logprobs=f.logprobs and kind != "no_logprobs") for one in prompts]
+        choices = []
+        for i, a in enumerate(answers):  # a list of prompts: n choices per prompt, indexed in order
+            for j, ch in enumerate(a["choices"]):
+                choices.append({**ch, "index": i * len(a["choices"]) + j})
+        usage = {k: sum(a["usage"][k] for a in answers) for k in answers[0]["usage"]}
+        return Reply(200, {**answers[0], "choices": choices, "usage": usage})
 
     def answer(self, req: dict[str, Any], prompt: str, chat: bool, logprobs: bool) -> dict[str, Any]:
         p = p_first(prompt)
@@ -151,6 +171,8 @@ class FakeOpenAI:
                 (" The", math.log(0.03)),
                 ("\n", math.log(0.01)),
             ]
+            if self.faults.label_logprob is not None:
+                top[0] = (" A", self.faults.label_logprob)
             if self.faults.rate_bounded and self.rng.random() < self.faults.rate_bounded:
                 top = [t for t in top if t[0] != (" B" if p >= 0.5 else " A")]
             top = sorted(top, key=lambda t: -t[1])[: int(want)]
@@ -218,8 +240,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--max-seconds", type=float, default=300.0)
     ap.add_argument("--max-requests", type=int, default=1_000_000)
+    ap.add_argument("--rate-429", type=float, default=0.0, help="share of requests answered 429")
+    ap.add_argument("--rate-503", type=float, default=0.0, help="share of requests answered 503")
+    ap.add_argument("--retry-after", default="0.05")
     args = ap.parse_args()
-    srv, _ = serve(max_requests=args.max_requests, max_seconds=args.max_seconds)
+    faults = Faults(rate_429=args.rate_429, rate_503=args.rate_503, retry_after=args.retry_after, seed=1)
+    srv, _ = serve(faults, max_requests=args.max_requests, max_seconds=args.max_seconds)
     print(srv.port, flush=True)
     while srv._thread.is_alive():
         time.sleep(0.2)

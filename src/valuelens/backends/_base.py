@@ -84,7 +84,9 @@ class Backend(Protocol):
             (reasoning models; reserved, no backend declares it yet).
         batch_submission: True when the provider takes a batch of requests and answers later (reserved).
 
-    `choice_logprobs` may return `Logprobs` whose `bounded` labels are only upper bounds.
+    `choice_logprobs` may return `Logprobs` whose `bounded` labels are only upper bounds, and `None`
+    for a prompt whose labels are not among the provider's top log-probabilities: the runner samples
+    only those prompts.
     Subclass `BackendBase` for the defaults of every optional capability.
     """
 
@@ -98,8 +100,11 @@ class Backend(Protocol):
     free_text: bool
     batch_submission: bool
 
-    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed] | None:
-        """Log-probability of each label as the answer to each prompt; None if the provider has none."""
+    async def choice_logprobs(
+        self, prompts: list[Prompt], labels: list[str]
+    ) -> list[dict[str, float] | Failed | None] | None:
+        """Log-probability of each label as the answer to each prompt (None for a prompt to sample
+        instead); None if the provider has none."""
         ...
 
     async def sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:

@@ -1,14 +1,17 @@
 """Calling remote model servers at scale: adaptive concurrency over one or more endpoints, retries with
 exponential backoff and jitter that honour Retry-After, and failure reasons free of secrets.
 
-The runner gives an HTTP backend one prompt per call and runs up to `max_concurrency` calls at once;
-inside, `EndpointPool` decides how many requests really go out (AIMD, per endpoint: +1 per success
-while no overload was seen, then +1/limit; halved on 429, 5xx, timeouts and dropped connections).
+The runner gives an HTTP backend a batch of prompts per call and runs up to `max_concurrency` calls at
+once; inside, `EndpointPool` decides how many requests really go out (AIMD, per endpoint: +1 per
+success while no overload was seen, then +1/limit; halved on 429, 5xx, timeouts and dropped
+connections) and where: to the endpoint expected to answer soonest, never to one drained after
+failing several times in a row (it is probed again after a pause that doubles while it keeps failing).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import math
 import random
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from valuelens.backends._base import Failed
+from valuelens.backends._neterrors import connection_failure
 from valuelens.backends._secrets import scrub
 
 T = TypeVar("T")
@@ -33,6 +37,11 @@ flight keep a server that fails at random (not from load) from starving the run.
 
 class BadResponse(Exception):
     """A response that arrived but cannot be used (malformed body, missing fields); worth retrying."""
+
+
+class InvalidAnswer(Exception):
+    """A well-formed response whose content is impossible (a log-probability that is not finite or is
+    positive); the prompt fails with this reason instead of entering the data. Not retried."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ def describe(exc: BaseException) -> str:
 def classify(exc: BaseException) -> Verdict:
     """Read an SDK exception (openai or anthropic, which share their shapes) or our own BadResponse."""
     reason = describe(exc)
+    if isinstance(exc, InvalidAnswer):
+        return Verdict(False, False, None, f"invalid answer: {reason}")
     if isinstance(exc, BadResponse | ValueError):  # ValueError: a body that is not JSON
         return Verdict(True, False, None, reason)
     status = getattr(exc, "status_code", None)
@@ -111,15 +122,25 @@ def classify(exc: BaseException) -> Verdict:
         )
     names = {k.__name__ for k in type(exc).__mro__}
     if names & {"APITimeoutError", "APIConnectionError", "TimeoutError", "ConnectionError", "OSError"}:
-        return Verdict(True, True, None, reason)
+        found = connection_failure(exc)
+        return Verdict(True, True, None, f"{found[0]}: {describe(found[1])}" if found else reason)
     if "APIResponseValidationError" in names:
         return Verdict(True, False, None, reason)
     return Verdict(False, False, None, reason)
 
 
+DRAIN_AFTER = 3  # consecutive failed tries that take an endpoint out of rotation
+DRAIN_FIRST, DRAIN_MAX = 1.0, 60.0  # seconds out of rotation; doubles each time a probe fails
+LATENCY_WEIGHT = 0.2  # weight of the newest request in the moving average of latency
+
+
 @dataclass
 class Endpoint(Generic[C]):
-    """One server (base URL) with its SDK client and its own adaptive limit."""
+    """One server (base URL) with its SDK client, its own adaptive limit and its measured health.
+
+    `latency` is a moving average of answered requests' seconds; after DRAIN_AFTER failures in a row
+    the endpoint is drained until `drained_until`, then one probe request decides whether it is back.
+    """
 
     url: str
     client: C
@@ -129,11 +150,21 @@ class Endpoint(Generic[C]):
     overloaded: bool = False
     ok: int = 0
     errors: int = 0
+    latency: float = 0.0
+    failing: int = 0
+    drained_until: float = 0.0
+    drain_seconds: float = DRAIN_FIRST
+    drains: int = 0
+
+    def cost(self) -> float:
+        """Expected seconds until one more request would be answered here (lower is better)."""
+        return (self.in_flight + 1) * max(self.latency, 1e-4)
 
 
 @dataclass
 class EndpointPool(Generic[C]):
-    """Endpoints sharing the load under one concurrency cap; `acquire` picks the one with most room."""
+    """Endpoints sharing the load under one concurrency cap; `acquire` picks the one expected to answer
+    soonest (its in-flight requests times its latency) among those with room that are not drained."""
 
     endpoints: list[Endpoint[C]]
     cap: int
@@ -156,46 +187,72 @@ class EndpointPool(Generic[C]):
     def in_flight(self) -> int:
         return sum(e.in_flight for e in self.endpoints)
 
-    def _pick(self) -> Endpoint[C] | None:
+    def _room(self, e: Endpoint[C], now: float) -> bool:
+        if e.drained_until > now:
+            return False
+        if (
+            e.failing >= DRAIN_AFTER and len(self.endpoints) > 1
+        ):  # drain over: one probe at a time until an answer comes back
+            return e.in_flight == 0
+        return e.in_flight < math.floor(e.limit)
+
+    def _pick(self, avoid: Endpoint[C] | None) -> Endpoint[C] | None:
         if self.in_flight >= self.cap:
             return None
+        now = time.monotonic()
         n = len(self.endpoints)
         order = [self.endpoints[(self._turn + i) % n] for i in range(n)]  # rotate so ties spread
-        best = max(order, key=lambda e: math.floor(e.limit) - e.in_flight)
-        return best if best.in_flight < math.floor(best.limit) else None
+        open_ = [e for e in order if self._room(e, now)]
+        others = [e for e in open_ if e is not avoid]  # a retry goes elsewhere when it can
+        return min(others or open_, key=Endpoint.cost) if open_ else None
 
-    async def acquire(self) -> tuple[Endpoint[C], int]:
+    def _next_drain_end(self) -> float | None:
+        ends = [e.drained_until for e in self.endpoints if e.drained_until > time.monotonic()]
+        return min(ends) - time.monotonic() if ends else None
+
+    async def acquire(self, avoid: Endpoint[C] | None = None) -> tuple[Endpoint[C], int]:
         async with self._cond:
-            while (ep := self._pick()) is None:
-                await self._cond.wait()
+            while (ep := self._pick(avoid)) is None:
+                wait = self._next_drain_end()
+                with contextlib.suppress(TimeoutError):  # wake up when a drained endpoint may be probed again
+                    await asyncio.wait_for(self._cond.wait(), None if wait is None else wait + 0.001)
             ep.in_flight += 1
             self._turn += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return ep, ep.epoch
 
-    async def release(self, ep: Endpoint[C], epoch: int, outcome: str) -> None:
-        """outcome: "ok" (grow), "overload" (halve, once per epoch), or "error" (no change)."""
+    async def release(self, ep: Endpoint[C], epoch: int, outcome: str, seconds: float = 0.0) -> None:
+        """outcome: "ok" (grow), "overload" (halve, once per epoch), "error" (no change), or
+        "faulty" (no change); overload and faulty count towards draining the endpoint."""
         async with self._cond:
             ep.in_flight -= 1
             if outcome == "ok":
                 ep.ok += 1
+                ep.failing, ep.drain_seconds = 0, DRAIN_FIRST
+                ep.latency = seconds if ep.ok == 1 else ep.latency + LATENCY_WEIGHT * (seconds - ep.latency)
                 ep.limit = min(float(self.cap), ep.limit + (1.0 / ep.limit if ep.overloaded else 1.0))
-            elif outcome == "overload":
+            else:
                 ep.errors += 1
-                if epoch == ep.epoch:  # only requests sent since the last cut may cut again
+                if outcome == "overload" and epoch == ep.epoch:  # only requests sent since the last cut
                     ep.limit = max(self.floor, ep.limit / 2.0)
                     ep.epoch += 1
                     ep.overloaded = True
-            else:
-                ep.errors += 1
+                if outcome in ("overload", "faulty"):
+                    ep.failing += 1
+                    if ep.failing >= DRAIN_AFTER and len(self.endpoints) > 1:
+                        ep.drained_until = time.monotonic() + ep.drain_seconds
+                        ep.drain_seconds = min(DRAIN_MAX, ep.drain_seconds * 2)
+                        ep.drains += 1
             self._cond.notify_all()
 
     async def call(self, request: Callable[[C], Awaitable[T]]) -> T | Failed:
         """`request(client)` with retries; its result, or a Failed with the last reason and the try count."""
         attempt = 0
+        last: Endpoint[C] | None = None
         while True:
             attempt += 1
-            ep, epoch = await self.acquire()
+            ep, epoch = await self.acquire(avoid=last)
+            started = time.monotonic()
             try:
                 result = await request(ep.client)
             except asyncio.CancelledError:
@@ -203,13 +260,15 @@ class EndpointPool(Generic[C]):
                 raise
             except Exception as exc:
                 verdict = classify(exc)
-                await self.release(ep, epoch, "overload" if verdict.overload else "error")
+                outcome = "overload" if verdict.overload else "faulty" if verdict.retry else "error"
+                await self.release(ep, epoch, outcome)
                 if not verdict.retry or attempt >= self.policy.attempts:
                     tries = f"after {attempt} tries: " if attempt > 1 else ""
                     return Failed(f"{tries}{verdict.reason}")
+                last = ep
                 await asyncio.sleep(self.policy.backoff(attempt, verdict.retry_after, self._rng))
                 continue
-            await self.release(ep, epoch, "ok")
+            await self.release(ep, epoch, "ok", time.monotonic() - started)
             return result
 
     def limits(self) -> dict[str, float]:

@@ -19,7 +19,7 @@ C = TypeVar("C")
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_CONCURRENCY = 64
-COMMON_OPTIONS = ("retries", "backoff")
+COMMON_OPTIONS = ("retries", "backoff", "fleet")
 
 
 def parse_spec(provider: str, spec: str, options: dict[str, tuple[str, ...] | type]) -> tuple[str, dict[str, str]]:
@@ -31,16 +31,16 @@ def parse_spec(provider: str, spec: str, options: dict[str, tuple[str, ...] | ty
         pairs = dict(parse_qsl(query, strict_parsing=bool(query)))
     except ValueError:
         raise BackendError(f"{provider}/{spec}: bad options '{query}' (expected key=value&key=value)") from None
-    allowed = {**options, "retries": int, "backoff": float}
+    allowed = {**options, "retries": int, "backoff": float, "fleet": str}
     for key, value in pairs.items():
         rule = allowed.get(key)
         if rule is None:
             raise BackendError(f"{provider}/{spec}: unknown option '{key}' (known: {', '.join(allowed)})")
         if isinstance(rule, tuple) and value not in rule:
             raise BackendError(f"{provider}/{spec}: {key} must be one of {', '.join(rule)}, got '{value}'")
-        if isinstance(rule, type):
+        if rule in (int, float):
             try:
-                if rule(value) < 0:
+                if rule(value) < 0:  # type: ignore[operator]
                     raise ValueError
             except ValueError:
                 raise BackendError(f"{provider}/{spec}: {key} must be a non-negative number, got '{value}'") from None
@@ -70,7 +70,7 @@ class RemoteBackend(BackendBase, Generic[C]):
     env_prefix = ""
     default_url = ""
     reads_annotations = False
-    max_batch = 1  # one prompt per call: each answer is committed as it arrives
+    max_batch = 1  # prompts per runner batch (answers committed together); subclasses may raise it
 
     def __init__(
         self,
@@ -88,10 +88,14 @@ class RemoteBackend(BackendBase, Generic[C]):
             urls = [u for u in (env_url or self.default_url).split(",") if u.strip()]
         self.base_urls = list(dict.fromkeys(public_url(u) for u in urls))
         self._raw_urls = {public_url(u): u.strip().rstrip("/") for u in urls}
-        for u in urls:  # user:password@ in a URL is a secret too
+        for u in urls:  # user:password@ in a URL: refused before any call (keys belong in the environment)
             userinfo = urlsplit(u.strip()).netloc.rpartition("@")[0]
             if userinfo:
                 register_secret(userinfo)
+                raise BackendError(
+                    f"base URL '{public_url(u)}': credentials in a URL are refused; "
+                    f"set {self.env_prefix}_API_KEY in the environment or in ./.env instead"
+                )
         self.official = self.base_urls == [public_url(self.default_url)]
         self.api_key = secret(f"{self.env_prefix}_API_KEY")
         if not self.api_key and self.official:
@@ -108,9 +112,15 @@ class RemoteBackend(BackendBase, Generic[C]):
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def fingerprint_of(self, shaping: dict[str, Any]) -> str:
-        """Identity for cache keys: provider, model, endpoints, and the options that shape answers."""
+        """Identity for cache keys: provider, model, endpoints, and the options that shape answers.
+
+        `?fleet=NAME` stands for the endpoints: machines that drive different endpoints serving the
+        same model (the shards of a run) then share cache keys and run ids.
+        """
         opts = "&".join(f"{k}={v}" for k, v in sorted(shaping.items()))
-        return f"{self.provider}:{self.model}?{opts}@{','.join(sorted(self.base_urls))}"
+        fleet = self.options.get("fleet")
+        where = f"fleet:{fleet}" if fleet else ",".join(sorted(self.base_urls))
+        return f"{self.provider}:{self.model}?{opts}@{where}"
 
     def make_client(self, url: str) -> C:
         raise NotImplementedError

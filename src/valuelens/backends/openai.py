@@ -1,11 +1,14 @@
 """Any OpenAI-compatible server (vLLM, SGLang, Ollama, llama.cpp server, OpenAI) through the official SDK.
 
-Model names: `openai/MODEL[?api=chat|completions&logprobs=auto|off&top=20&retries=5&backoff=0.5]`.
+Model names: `openai/MODEL[?api=chat|completions&logprobs=auto|off&top=20&batch=16&retries=5&backoff=0.5]`.
 - api=chat (default): the system and user messages; the choice log-probabilities are the first
   generated token's `top_logprobs` (max_tokens 1, temperature 0).
 - api=completions: the plain prompt text, for base models; the same from the completions endpoint.
 - logprobs=off: never ask for log-probabilities; always sample K answers per order.
 - top: how many top log-probabilities to ask for (20, the most OpenAI gives; servers may allow more).
+- batch: most prompts per completions request (a list of prompts; both orders of a dilemma travel
+  together so the server shares their prefix). Chat requests carry one conversation each; `batch`
+  then only sets how many answers are committed together.
 
 A label absent from the returned top-k gets the smallest returned log-probability: an upper bound,
 stored with the answer as `"bounded": [label]` and counted in the run summary. When no label is in
@@ -21,14 +24,21 @@ import math
 from typing import Any
 
 from valuelens.backends._base import Failed, Logprobs, Refusal, count_usage
-from valuelens.backends._http import BadResponse
+from valuelens.backends._http import BadResponse, InvalidAnswer
 from valuelens.backends._prices import price_of
 from valuelens.backends._remote import RemoteBackend
 from valuelens.errors import BackendError
 from valuelens.prompts import Prompt
 
-OPTIONS: dict[str, tuple[str, ...] | type] = {"api": ("chat", "completions"), "logprobs": ("auto", "off"), "top": int}
+OPTIONS: dict[str, tuple[str, ...] | type] = {
+    "api": ("chat", "completions"),
+    "logprobs": ("auto", "off"),
+    "top": int,
+    "batch": int,
+}
+DEFAULT_BATCH = 16
 PROBE_MISSES = 3
+MAX_LOGPROB = 1e-4  # servers round; anything above this is not a probability
 NO_LABEL = object()  # the label tokens are not in the top-k: sample this prompt instead
 
 
@@ -44,22 +54,29 @@ def _get(obj: Any, *path: str | int) -> Any:
     return obj
 
 
-def top_logprobs(resp: Any, api: str) -> dict[str, float] | None:
-    """token -> log-probability of the first generated token's top-k; None when the response has none."""
+def top_logprobs(choice: Any, api: str) -> dict[str, float] | None:
+    """token -> log-probability of a choice's first generated token's top-k; None when it has none.
+
+    Raises InvalidAnswer for a log-probability that is not finite or is positive (beyond rounding):
+    such an answer would otherwise rank its label wrongly.
+    """
     if api == "chat":
-        entries = _get(resp, "choices", 0, "logprobs", "content", 0, "top_logprobs")
+        entries = _get(choice, "logprobs", "content", 0, "top_logprobs")
         if not entries:
             return None
         pairs = [(_get(e, "token"), _get(e, "logprob")) for e in entries]
     else:
-        first = _get(resp, "choices", 0, "logprobs", "top_logprobs", 0)
+        first = _get(choice, "logprobs", "top_logprobs", 0)
         if not first or not isinstance(first, dict):
             return None
         pairs = list(first.items())
     out: dict[str, float] = {}
     for token, lp in pairs:
-        if isinstance(token, str) and isinstance(lp, int | float) and math.isfinite(lp):
-            out[token] = max(out.get(token, -math.inf), float(lp))
+        if not isinstance(token, str) or not isinstance(lp, int | float):
+            continue
+        if not math.isfinite(lp) or lp > MAX_LOGPROB:
+            raise InvalidAnswer(f"log-probability {lp!r} for token {token.strip()[:20]!r} is not finite and <= 0")
+        out[token] = max(out.get(token, -math.inf), min(0.0, float(lp)))
     if not out:
         raise BadResponse("top_logprobs hold no usable entry")
     return out
@@ -115,6 +132,8 @@ class OpenAIBackend(RemoteBackend[Any]):
         super().__init__(spec, OPTIONS, base_urls, timeout, max_concurrency)
         self.api = self.options.get("api", "chat")
         self.top = int(self.options.get("top", 20))
+        self.batch = max(1, int(self.options.get("batch", DEFAULT_BATCH)))
+        self.max_batch = self.batch  # prompts per runner batch: answers committed together
         self.logprobs_mode = "off" if self.options.get("logprobs") == "off" else "unknown"  # -> "yes" | "off"
         self._misses = 0
         shaping = {"api": self.api, "logprobs": self.options.get("logprobs", "auto"), "top": self.top}
@@ -132,67 +151,88 @@ class OpenAIBackend(RemoteBackend[Any]):
             api_key=self.api_key or "EMPTY", base_url=url, timeout=self.timeout, max_retries=0, http_client=http
         )
 
+    async def _post(self, client: Any, body: dict[str, Any]) -> Any:
+        """POST to this API's endpoint and return the decoded JSON: the SDK still handles keys, headers and
+        errors, but neither transforms the request nor builds response objects (most of its CPU per call)."""
+        path = "/chat/completions" if self.api == "chat" else "/completions"
+        resp = await client.post(path, body=body, cast_to=object)
+        if not isinstance(resp, dict):
+            raise BadResponse(f"response is {type(resp).__name__}, not a JSON object")
+        return resp
+
     def _count(self, resp: Any) -> None:
         prompt = _get(resp, "usage", "prompt_tokens") or 0
         completion = _get(resp, "usage", "completion_tokens") or 0
         count_usage(self.usage, 1, int(prompt), int(prompt), int(completion))
 
     # log-probabilities ---------------------------------------------------------------------------
-    async def _logprob_request(self, client: Any, p: Prompt, labels: list[str]) -> Logprobs | object | None:
+    async def _logprob_request(self, client: Any, ps: list[Prompt], labels: list[str]) -> list[Any]:
+        """One request for `ps` (completions: a list of prompts; chat: one conversation) -> per prompt
+        Logprobs, NO_LABEL (sample it), or None (the server gave no log-probabilities)."""
         common: dict[str, Any] = {"model": self.model, "max_tokens": 1, "temperature": 0.0}
         if self.api == "chat":
-            resp = await client.chat.completions.create(
-                messages=chat_messages(p), logprobs=True, top_logprobs=self.top, **common
+            resp = await self._post(
+                client, {"messages": chat_messages(ps[0]), "logprobs": True, "top_logprobs": self.top, **common}
             )
         else:
-            resp = await client.completions.create(prompt=p.text, logprobs=self.top, **common)
+            text: str | list[str] = ps[0].text if len(ps) == 1 else [p.text for p in ps]
+            resp = await self._post(client, {"prompt": text, "logprobs": self.top, **common})
         self._count(resp)
-        if not _get(resp, "choices", 0):
-            raise BadResponse("response has no choices")
-        top = top_logprobs(resp, self.api)
-        if top is None:
-            if self.logprobs_mode == "yes":  # this server gives log-probabilities: a gap is a fault
-                raise BadResponse("response has no logprobs")
+        choices = _get(resp, "choices") or []
+        if len(choices) < len(ps):
+            raise BadResponse(f"response has {len(choices)} choices for {len(ps)} prompts")
+        if len(ps) > 1:  # a list of prompts: choice i answers prompt i (by index where the server says)
+            choices = sorted(choices, key=lambda c: _get(c, "index") or 0)
+        out: list[Any] = []
+        for ch in choices[: len(ps)]:
+            top = top_logprobs(ch, self.api)
+            if top is None:
+                if self.logprobs_mode == "yes":  # this server gives log-probabilities: a gap is a fault
+                    raise BadResponse("response has no logprobs")
+                out.append(None)
+                continue
+            lps = label_logprobs(top, labels)
+            out.append(NO_LABEL if lps is None else lps)
+        if all(r is None for r in out):
             self._misses += 1
             if self._misses >= PROBE_MISSES:
                 self.logprobs_mode = "off"
-            return None
-        self.logprobs_mode = "yes"
-        lps = label_logprobs(top, labels)
-        return NO_LABEL if lps is None else lps
+        else:
+            self.logprobs_mode = "yes"
+        return out
 
-    async def _logprobs_one(self, p: Prompt, labels: list[str]) -> Logprobs | Failed | None:
+    async def _logprobs_group(self, ps: list[Prompt], labels: list[str]) -> list[Logprobs | Failed | None]:
+        """Log-probabilities for prompts that go out in one request; None where a prompt must be sampled."""
         while self.logprobs_mode != "off":
-            try:
-                r = await self.pool().call(lambda c: self._logprob_request(c, p, labels))
-            except Exception as exc:  # pragma: no cover - call() turns errors into Failed
-                return Failed(str(exc))
+            r = await self.pool().call(lambda c: self._logprob_request(c, ps, labels))
             if isinstance(r, Failed):
                 if "logprobs" in r.reason.lower() and "400" in r.reason:
                     self.logprobs_mode = "off"  # the server rejects the parameter: sample instead
-                    return None
-                return r
-            if r is NO_LABEL:
-                return None
-            if r is not None:
-                return r  # type: ignore[return-value]
-        return None
+                    return [None] * len(ps)
+                return [r] * len(ps)
+            if any(x is not None for x in r):
+                return [x if isinstance(x, Logprobs) else None for x in r]
+        return [None] * len(ps)
 
-    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[Logprobs | Failed] | None:
+    async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[Logprobs | Failed | None] | None:
+        """Per prompt its label log-probabilities, a Failed, or None (sample that prompt instead)."""
         if self.logprobs_mode == "off":
             return None
-        results = await asyncio.gather(*(self._logprobs_one(p, labels) for p in prompts))
-        if any(r is None for r in results):
-            return None  # one call per prompt (max_batch 1): this prompt is sampled instead
-        return list(results)  # type: ignore[arg-type]
+        if self.api == "chat":  # one conversation per request; the requests run concurrently
+            groups = [[p] for p in prompts]
+        else:
+            groups = [prompts[i : i + self.batch] for i in range(0, len(prompts), self.batch)]
+        parts = await asyncio.gather(*(self._logprobs_group(g, labels) for g in groups))
+        results = [r for part in parts for r in part]
+        return None if all(r is None for r in results) else results
 
     # samples -------------------------------------------------------------------------------------
     async def _sample_request(self, client: Any, p: Prompt, n: int, max_tokens: int) -> list[str]:
         common: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens, "temperature": 1.0, "n": n}
         if self.api == "chat":
-            resp = await client.chat.completions.create(messages=chat_messages(p), **common)
+            resp = await self._post(client, {"messages": chat_messages(p), **common})
         else:
-            resp = await client.completions.create(prompt=p.text, **common)
+            resp = await self._post(client, {"prompt": p.text, **common})
         self._count(resp)
         choices = _get(resp, "choices")
         if not choices:

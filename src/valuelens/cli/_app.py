@@ -92,6 +92,18 @@ def print_report_path(path: Any) -> None:
     Console().print(f"Report: {path}", highlight=False, soft_wrap=True)
 
 
+def exit_for_failures(result: Any, strict: bool) -> None:
+    """Exit 1 (after the results are printed) when every prompt asked failed, or any did with --strict."""
+    inv, failures = result.invocation, result.failures
+    if inv is None or not failures:
+        return
+    answered = inv.cached_calls + inv.model_calls - inv.failed
+    if strict or answered <= 0:
+        first = next(iter(failures.values()))
+        sys.stderr.write(f"{len(failures)} prompts failed (e.g. {first}); rerun the same command to ask them again\n")
+        raise typer.Exit(1)
+
+
 def emit(result: Any, as_json: bool, printer: Callable[[dict[str, Any], Console], None], report: bool = False) -> None:
     """Print a result's summary as JSON or through `printer`; with `report`, write its HTML page first."""
     summary = result.summary()

@@ -51,6 +51,11 @@ NBootOpt = Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")]
 SystemPromptOpt = Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")]
 PrincipleOpt = Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")]
 RunIdArg = Annotated[str, typer.Argument(help="Run id or a unique prefix.")]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option("--shard", metavar="I/N", help="Ask only shard I of N of the prompts (merge stores afterwards)."),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 1 when any prompt failed (default: when all did).")]
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -68,7 +73,9 @@ __all__ = [
     "RunIdArg",
     "SamplesOpt",
     "SeedOpt",
+    "ShardOpt",
     "StoreOpt",
+    "StrictOpt",
     "SuiteOpt",
     "SystemPromptOpt",
     "TimeoutOpt",

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, print_json, progress_bar
+from valuelens.cli._app import app, emit, exit_for_failures, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     SAMPLES_PER_ORDER,
@@ -22,7 +22,9 @@ from valuelens.cli._options import (
     RunIdArg,
     SamplesOpt,
     SeedOpt,
+    ShardOpt,
     StoreOpt,
+    StrictOpt,
     SuiteOpt,
     SystemPromptOpt,
     TimeoutOpt,
@@ -59,6 +61,8 @@ def run(
             help="Also ask the DailyDilemmas paper's way (one order, greedy) and print it beside: dailydilemmas.",
         ),
     ] = "valuelens",
+    shard: ShardOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
@@ -83,10 +87,12 @@ def run(
             max_concurrency=max_concurrency,
             lexicon=lexicon,
             protocol=protocol,
+            shard=shard,
         )
     emit(result, as_json, print_run, report)
     if lens and not as_json:
         print_lens(result.summary(), lens, Console())
+    exit_for_failures(result, strict)
 
 
 def check_lens(lens: str | None) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, print_json, print_report_path, progress_bar
+from valuelens.cli._app import app, emit, exit_for_failures, print_json, print_report_path, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     N_BOOT_STUDY,
@@ -22,7 +22,9 @@ from valuelens.cli._options import (
     ReportOpt,
     SamplesOpt,
     SeedOpt,
+    ShardOpt,
     StoreOpt,
+    StrictOpt,
     SuiteOpt,
     SystemPromptOpt,
     TimeoutOpt,
@@ -49,6 +51,8 @@ def survey(
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    shard: ShardOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
     from valuelens import survey as run_survey
@@ -57,9 +61,10 @@ def survey(
     with progress_bar() as progress:
         result = run_survey(
             model, against=against, seed=seed, samples=samples, store=store, progress=progress,
-            base_url=base_url, timeout=timeout,
+            base_url=base_url, timeout=timeout, shard=shard,
         )  # fmt: skip
     emit(result, as_json, print_survey)
+    exit_for_failures(result, strict)
 
 
 @app.command()

@@ -9,9 +9,12 @@ from valuelens.runner._execute import (
     answer_kinds,
     choice_params,
     execute,
+    logprob_result,
     prompt_key,
+    samples_result,
 )
 from valuelens.runner._session import Session, check_connection, open_backend, run_id_of, session
+from valuelens.runner._shard import Shard, in_shard, parse_shard
 
 __all__ = [
     "SAMPLES_PER_ORDER",
@@ -19,16 +22,21 @@ __all__ = [
     "ExecStats",
     "ProgressFn",
     "Session",
+    "Shard",
     "answer_kinds",
     "check_connection",
     "choice_params",
     "execute",
+    "in_shard",
     "is_refusal",
     "label_distribution",
+    "logprob_result",
     "open_backend",
     "p_first",
     "parse_choice",
+    "parse_shard",
     "prompt_key",
     "run_id_of",
+    "samples_result",
     "session",
 ]

@@ -12,7 +12,7 @@ from valuelens.backends._base import task_usage
 from valuelens.backends._secrets import scrub
 from valuelens.prompts import Prompt, key_of
 from valuelens.runner._answers import is_refusal, parse_choice
-from valuelens.store import Store
+from valuelens.store import ResponseRow, Store
 
 SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
@@ -68,33 +68,34 @@ def prompt_key(backend: Backend, prompt: Prompt, samples: int = SAMPLES_PER_ORDE
 async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[dict[str, Any] | Failed]:
     labels = list(prompts[0].labels)
     lps = await backend.choice_logprobs(prompts, labels)
-    if lps is not None:
-        return [r if isinstance(r, Failed) else _logprob_result(r) for r in lps]
-    drawn = await backend.sample(prompts, samples, SAMPLE_MAX_TOKENS)
-    out: list[dict[str, Any] | Failed] = []
-    for prompt, texts in zip(prompts, drawn, strict=True):
-        if isinstance(texts, Failed):
-            out.append(texts)
-            continue
-        picks = [parse_choice(t, prompt.labels) for t in texts]
-        refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
-        counts = {lab: picks.count(lab) for lab in prompt.labels}
-        if not any(counts.values()) and not refused:
-            out.append(Failed(f"no parseable answer in {len(texts)} samples"))
-            continue
-        # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
-        out.append(
-            {
-                "samples": [str(t) for t in texts],
-                "counts": counts,
-                "unparsed": picks.count(None) - refused,
-                "refused": refused,
-            }
-        )
-    return out
+    out: list[dict[str, Any] | Failed | None] = [None] * len(prompts)
+    if lps is not None:  # None for a prompt: no label among its top log-probabilities, so sample it
+        out = [r if r is None or isinstance(r, Failed) else logprob_result(r) for r in lps]
+    todo = [i for i, r in enumerate(out) if r is None]
+    drawn = await backend.sample([prompts[i] for i in todo], samples, SAMPLE_MAX_TOKENS) if todo else []
+    for i, texts in zip(todo, drawn, strict=True):
+        out[i] = texts if isinstance(texts, Failed) else samples_result(prompts[i], texts)
+    return [r for r in out if r is not None]
 
 
-def _logprob_result(r: dict[str, float]) -> dict[str, Any]:
+def samples_result(prompt: Prompt, texts: list[str]) -> dict[str, Any] | Failed:
+    """The stored answer of a sampled prompt: its samples, label counts, unparsed and refused samples."""
+    picks = [parse_choice(t, prompt.labels) for t in texts]
+    refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
+    counts = {lab: picks.count(lab) for lab in prompt.labels}
+    if not any(counts.values()) and not refused:
+        return Failed(f"no parseable answer in {len(texts)} samples")
+    # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
+    return {
+        "samples": [str(t) for t in texts],
+        "counts": counts,
+        "unparsed": picks.count(None) - refused,
+        "refused": refused,
+    }
+
+
+def logprob_result(r: dict[str, float]) -> dict[str, Any]:
+    """The stored answer of a prompt asked for label log-probabilities (with the bounded labels, if any)."""
     bounded = list(r.bounded) if isinstance(r, Logprobs) else []
     return {"logprobs": dict(r), "bounded": bounded} if bounded else {"logprobs": dict(r)}
 
@@ -122,7 +123,8 @@ async def execute(
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
-    Each answer or failure is committed as it arrives; already answered keys cost no call. Up to
+    The answers and failures of each batch are committed together as it arrives; already answered
+    keys cost no call. Up to
     `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
     """
     stats = ExecStats()
@@ -155,14 +157,16 @@ async def execute(
             stats.tokens_evaluated += used.tokens_evaluated
             stats.tokens_completion += used.tokens_completion
             share_p, share_e = used.tokens_prompt // len(keys), used.tokens_evaluated // len(keys)
+            rows: list[ResponseRow] = []
             for k, r in zip(keys, results, strict=True):
                 if isinstance(r, Failed):
                     reason = scrub(r.reason)  # a reason may quote a server's echo of the key
                     stats.failed += 1
                     stats.failures[k] = reason
-                    store.put_response(k, backend.name, "choice", error=reason)
+                    rows.append(ResponseRow(k, backend.name, "choice", error=reason))
                 else:
-                    store.put_response(k, backend.name, "choice", r, None, share_p, share_e)
+                    rows.append(ResponseRow(k, backend.name, "choice", r, None, share_p, share_e))
+            store.put_responses(rows)  # one transaction per batch: a kill loses only batches in flight
             done += len(keys)
             if progress:
                 progress(done, total)

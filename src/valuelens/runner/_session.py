@@ -103,11 +103,12 @@ class Session:
     def seconds(self) -> float:
         return time.perf_counter() - self.started
 
-    def finish(self, run_id: str, failed: int, seconds: float | None = None) -> None:
-        """Mark the run complete (or incomplete when prompts failed) with what this invocation cost."""
+    def finish(self, run_id: str, failed: int, seconds: float | None = None, *, partial: bool = False) -> None:
+        """Mark the run complete (or incomplete when prompts failed, or only a `partial` share such as
+        one `--shard` was asked) with what this invocation cost."""
         secs = self.seconds if seconds is None else seconds
         stats = self.stats.run_stats(secs, failed, self.stats.cost_usd(self.backend))
-        self.store.finish_run(run_id, "complete" if not failed else "incomplete", stats)
+        self.store.finish_run(run_id, "complete" if not failed and not partial else "incomplete", stats)
 
 
 @contextmanager

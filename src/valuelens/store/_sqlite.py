@@ -1,6 +1,6 @@
 """SQLite store: every response keyed by a hash of what shaped it, runs, and which prompts a run asked.
 
-Each response is committed on its own as it arrives (WAL journal), so a crash or kill loses at most
+The responses of each batch are committed together as it arrives (WAL journal), so a crash or kill loses at most
 the requests in flight, and a rerun finds everything else cached.
 """
 
@@ -60,6 +60,29 @@ CREATE TABLE IF NOT EXISTS run_payloads (
     PRIMARY KEY (run_id, item_id)
 );
 """
+
+
+_UPSERT_RESPONSE = """INSERT INTO responses (key, backend, kind, status, result, error, tokens_prompt,
+       tokens_evaluated, attempts, created)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+   ON CONFLICT(key) DO UPDATE SET
+       status=excluded.status, result=excluded.result, error=excluded.error,
+       tokens_prompt=excluded.tokens_prompt, tokens_evaluated=excluded.tokens_evaluated,
+       attempts=responses.attempts + 1, created=excluded.created
+   WHERE responses.status != 'ok'"""
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One response to commit: an answer (`result`) or a failure (`error`, its reason)."""
+
+    key: str
+    backend: str
+    kind: str
+    result: Any = None
+    error: str | None = None
+    tokens_prompt: int = 0
+    tokens_evaluated: int = 0
 
 
 def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -166,29 +189,18 @@ class Store:
         tokens_evaluated: int = 0,
     ) -> None:
         """Commit one response (answer, or failure with its reason). A failure never overwrites an answer."""
-        status = "failed" if error is not None else "ok"
+        self.put_responses([ResponseRow(key, backend, kind, result, error, tokens_prompt, tokens_evaluated)])
+
+    def put_responses(self, rows: list[ResponseRow]) -> None:
+        """Commit several responses in one transaction (as `put_response` does for one)."""
+        now = time.time()
+        params = [
+            (r.key, r.backend, r.kind, "ok" if r.error is None else "failed", json.dumps(r.result), r.error, *tokens)
+            for r in rows
+            for tokens in [(r.tokens_prompt, r.tokens_evaluated, now)]
+        ]
         with self.transaction() as db:
-            db.execute(
-                """INSERT INTO responses (key, backend, kind, status, result, error, tokens_prompt,
-                       tokens_evaluated, attempts, created)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                   ON CONFLICT(key) DO UPDATE SET
-                       status=excluded.status, result=excluded.result, error=excluded.error,
-                       tokens_prompt=excluded.tokens_prompt, tokens_evaluated=excluded.tokens_evaluated,
-                       attempts=responses.attempts + 1, created=excluded.created
-                   WHERE responses.status != 'ok'""",
-                (
-                    key,
-                    backend,
-                    kind,
-                    status,
-                    json.dumps(result),
-                    error,
-                    tokens_prompt,
-                    tokens_evaluated,
-                    time.time(),
-                ),
-            )
+            db.executemany(_UPSERT_RESPONSE, params)
 
     # runs ------------------------------------------------------------------------------------------
     def begin_run(

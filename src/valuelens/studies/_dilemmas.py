@@ -9,7 +9,7 @@ from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import TheoryMap, load_theory_map
 from valuelens.prompts import dilemma_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, session
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, Shard, in_shard, parse_shard, session
 from valuelens.studies._conditions import condition
 from valuelens.studies._dd_protocol import check_protocol, dailydilemmas_protocol
 from valuelens.studies._dilemma_store import assemble_dilemmas
@@ -52,6 +52,7 @@ def run(
     max_concurrency: int | None = None,
     lexicon: str | TheoryMap | None = None,
     protocol: str = "valuelens",
+    shard: str | Shard | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -76,12 +77,14 @@ def run(
             DailyDilemmas CSV suite, the values.csv beside it when there is one. Analysis only.
         protocol: "dailydilemmas" also asks every dilemma the paper's way (one order, greedy) in the same
             session and sets `Run.protocol` (summary key `dailydilemmas_protocol`); default "valuelens".
+        shard: "I/N": ask only shard I of N of the prompts (by item id; see `valuelens.store.merge_stores`).
 
     Raises:
         InputError: bad suite or arguments (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
     check_protocol(protocol)
+    the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     mapping = theory_map(lexicon, the_suite)
     if limit is not None and limit < 1:
@@ -104,14 +107,15 @@ def run(
         }
         items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("dilemmas", the_suite.name, spec, items, {d.id: d.model_dump(mode="json") for d in dilemmas})
-        s.ask({k: j.prompt for j, k in keyed})
+        asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
+        s.ask({k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_dilemmas(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
         result.cost_usd = s.stats.cost_usd(s.backend)
         result.lexicon = mapping
-        s.finish(run_id, len(result.failures), result.seconds)
+        s.finish(run_id, len(result.failures), result.seconds, partial=the_shard is not None)
         if protocol == "dailydilemmas":
             result.invocation = dataclasses.replace(s.stats, failures=dict(s.stats.failures))  # the run's own calls
             result.protocol = dailydilemmas_protocol(result, s)

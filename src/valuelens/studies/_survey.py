@@ -11,7 +11,7 @@ from pathlib import Path
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.prompts import survey_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, session
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, Shard, in_shard, parse_shard, session
 from valuelens.store import Store
 from valuelens.studies._survey_result import SurveyRun, assemble_items, assemble_survey, find_dilemma_run
 from valuelens.suites import SurveyItem, load_survey
@@ -32,6 +32,7 @@ def survey(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    shard: str | Shard | None = None,
 ) -> SurveyRun:
     """Ask the survey items in both scale directions and return the stored survey run.
 
@@ -46,12 +47,13 @@ def survey(
         items: survey items (default: the bundled 40, four per Schwartz value).
         seed: seeds the bootstrap intervals; part of the run's identity, as in `run`.
         samples: answers drawn per prompt when the backend gives no log-probabilities.
-        store, progress, backend, base_url, timeout, max_concurrency: as in `valuelens.run`.
+        store, progress, backend, base_url, timeout, max_concurrency, shard: as in `valuelens.run`.
 
     Raises:
         InputError: bad arguments, or `against` names no dilemma run.
         BackendError: the model cannot be created.
     """
+    the_shard = parse_shard(shard)
     the_items = list(items if items is not None else load_survey())
     if not the_items:
         raise InputError("survey: no items to ask")
@@ -69,13 +71,14 @@ def survey(
         dilemma_run, note = find_dilemma_run(s.store, s.backend.fingerprint, against, s.backend.name)
         items_asked = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("survey", "survey", spec, items_asked, {it.id: it.model_dump(mode="json") for it in the_items})
-        s.ask({k: j.prompt for j, k in keyed})
+        asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
+        s.ask({k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_items(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
         result.against, result.against_note = dilemma_run, note
-        s.finish(run_id, len(result.failures), result.seconds)
+        s.finish(run_id, len(result.failures), result.seconds, partial=the_shard is not None)
         return result
 
 
