@@ -1,6 +1,14 @@
-"""Errors a user can cause; the CLI prints them as one line each and exits non-zero."""
+"""Errors a user or the environment can cause; the CLI prints each as one line and exits non-zero.
+
+Every class here has an `exit_code` and a `render()` giving the lines to print: 2 for bad input,
+1 for the environment (a file that cannot be read or written, a damaged or read-only store),
+3 for a backend that cannot be created or reached.
+"""
 
 from __future__ import annotations
+
+import errno
+import os
 
 MAX_LINES = 20
 
@@ -21,7 +29,46 @@ class InputError(Exception):
         return shown
 
 
+class EnvironmentProblem(Exception):
+    """The environment stopped the command: a path that cannot be written, a damaged store. One line."""
+
+    exit_code = 1
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        super().__init__(line)
+
+    def render(self, limit: int = MAX_LINES) -> list[str]:
+        return [self.line]
+
+
+class StoreDamaged(EnvironmentProblem):
+    """The store file is not a readable SQLite database (truncated, overwritten, not a store)."""
+
+
 class BackendError(Exception):
     """A backend could not be created or reached (bad model name, missing file, missing extra)."""
 
     exit_code = 3
+
+    def render(self, limit: int = MAX_LINES) -> list[str]:
+        return [str(self)]
+
+
+_REASONS = {
+    errno.EISDIR: "is a directory",
+    errno.ENOTDIR: "a parent of the path is a file, not a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOENT: "no such file or directory",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device",
+    errno.ENAMETOOLONG: "file name too long",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A short, plain reason for an OSError ("is a directory", "permission denied", ...)."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return exc.strerror or (os.strerror(exc.errno) if exc.errno else type(exc).__name__)

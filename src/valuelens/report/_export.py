@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from valuelens._files import atomic_path
 from valuelens.errors import InputError
 
 if TYPE_CHECKING:
@@ -93,11 +94,11 @@ def export_frame(frame: pd.DataFrame, fmt: str, path: str | Path) -> Path:
             raise InputError(
                 "--format parquet needs pyarrow: pip install 'valuelens[parquet]' (or use csv or jsonl)"
             ) from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        frame.to_csv(path, index=False)
-    elif fmt == "jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    else:
-        frame.to_parquet(path, index=False)
+    with atomic_path(path, "export") as tmp:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            frame.to_parquet(tmp, index=False)
     return path
