@@ -13,7 +13,7 @@ from valuelens.backends import Backend, Failed, Refusal, Usage
 from valuelens.backends._base import task_usage
 from valuelens.backends._secrets import scrub
 from valuelens.prompts import Prompt, key_of
-from valuelens.store import Store
+from valuelens.store import Lease, Store
 
 SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
@@ -211,10 +211,14 @@ async def execute(
     for b in batches:
         queue.put_nowait(b)
 
+    lease = Lease(store)  # a prompt another process is asking now is waited for, not asked again
+
     async def worker() -> None:
         nonlocal done
         while not queue.empty():
-            keys = queue.get_nowait()
+            keys = lease.take(queue.get_nowait())
+            if not keys:
+                continue
             before: Usage = backend.usage.copy()
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
@@ -240,9 +244,21 @@ async def execute(
             if progress:
                 progress(done, total)
 
+    heartbeat = asyncio.create_task(lease.keep_alive())
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(batches) or 1)))))
+        while lease.deferred:
+            answered, free = await lease.wait()
+            stats.cached_calls += len(answered)
+            done += len(answered)
+            if progress and answered:
+                progress(done, total)
+            for i in range(0, len(free), backend.max_batch):
+                queue.put_nowait(free[i : i + backend.max_batch])
+            await asyncio.gather(*(worker() for _ in range(max(1, min(workers, queue.qsize())))))
     finally:
+        heartbeat.cancel()
+        lease.release()
         aclose = getattr(backend, "aclose", None)  # connections belong to this event loop
         if aclose is not None:
             await aclose()

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 
 from valuelens.backends import DEFAULT_MODEL
-from valuelens.errors import BackendError, InputError
+from valuelens.errors import BackendError, EnvironmentProblem, InputError
 
 app = typer.Typer(
     add_completion=False,
@@ -48,10 +48,10 @@ MaxConcurrencyOpt = Annotated[
 ReportOpt = Annotated[bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")]
 
 
-def _fail(exc: InputError | BackendError) -> None:
+def _fail(exc: InputError | BackendError | EnvironmentProblem) -> None:
     from valuelens.backends._secrets import scrub
 
-    lines = exc.render() if isinstance(exc, InputError) else [scrub(str(exc))]
+    lines = [scrub(line) for line in exc.render()]
     sys.stderr.write("".join(f"{line}\n" for line in lines))  # plain: one unwrapped line per problem
     raise typer.Exit(exc.exit_code)
 
@@ -118,6 +118,10 @@ def run(
     from valuelens.suites import resolve_persona, resolve_principle
 
     try:
+        if report:
+            from valuelens._files import check_folder
+
+            check_folder(".")  # a report that cannot be written is found before the run, not after
         principle_obj = resolve_principle(principle)
         with _progress(err.is_terminal) as progress:
             result = run_suite(
@@ -139,18 +143,23 @@ def run(
     except (InputError, BackendError) as exc:
         _fail(exc)
     summary = result.summary()
-    report_path = None
+    report_path, unwritten = None, None
     if report:
         from valuelens.report import write_report
 
-        report_path = write_report(result)
-        summary["report"] = str(report_path)
+        try:
+            report_path = write_report(result)
+            summary["report"] = str(report_path)
+        except (InputError, EnvironmentProblem) as exc:
+            unwritten = exc  # the results are printed first, then the error
     if as_json:
         _print_json(summary)
     else:
         print_run(summary, Console())
         if report_path is not None:
             Console().print(f"Report: {report_path}", highlight=False, soft_wrap=True)
+    if unwritten is not None:
+        _fail(unwritten)
 
 
 @app.command()
@@ -252,8 +261,8 @@ def report(
     try:
         result = load_run(run_id, store=store)
         path = write_report(result, output)
-        written = write_figures(result.report_data(), figures, png=png) if figures else []
-    except InputError as exc:
+        written = write_figures(result.report_data(), figures, png=png) if figures is not None else []
+    except (InputError, EnvironmentProblem) as exc:
         _fail(exc)
     sys.stdout.write(f"Report: {path}\n")
     if figures:
@@ -277,8 +286,8 @@ def export(
             raise InputError(f"--table: unknown table '{table}' (choose choices or values)")
         result = load_run(run_id, store=store)
         frame = result.choices_df() if table == "choices" else result.values_df()
-        path = export_frame(frame, fmt, output or f"{result.run_id}-{table}.{fmt}")
-    except InputError as exc:
+        path = export_frame(frame, fmt, output if output is not None else f"{result.run_id}-{table}.{fmt}")
+    except (InputError, EnvironmentProblem) as exc:
         _fail(exc)
     sys.stdout.write(f"{path}: {len(frame)} rows\n")
 
@@ -487,6 +496,7 @@ def compare(
     from pathlib import Path
 
     from valuelens import compare as compare_runs
+    from valuelens._files import write_text
     from valuelens._study_output import print_comparison
     from valuelens.report import render_comparison_html
 
@@ -501,8 +511,10 @@ def compare(
             path = (
                 target if len(result.pairs) == 1 else target.with_name(f"{target.stem}-{pair.b.run_id}{target.suffix}")
             )
-            path.write_text(render_comparison_html(result.html_data(i)), encoding="utf-8")
-            written.append(str(path))
+            try:
+                written.append(str(write_text(path, render_comparison_html(result.html_data(i)), "report")))
+            except (InputError, EnvironmentProblem) as exc:
+                _fail(exc)
         summary["html"] = written
     if as_json:
         _print_json(summary)
@@ -561,16 +573,22 @@ def utilities(
     except (InputError, BackendError) as exc:
         _fail(exc)
     summary = result.summary()
+    unwritten = None
     if report:
         from valuelens.report import write_report
 
-        summary["report"] = str(write_report(result))
+        try:
+            summary["report"] = str(write_report(result))
+        except (InputError, EnvironmentProblem) as exc:
+            unwritten = exc  # the results are printed first, then the error
     if as_json:
         _print_json(summary)
-        return
-    print_utilities(summary, Console())
-    if report:
-        Console().print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
+    else:
+        print_utilities(summary, Console())
+        if "report" in summary:
+            Console().print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
+    if unwritten is not None:
+        _fail(unwritten)
 
 
 @app.command()
@@ -640,8 +658,61 @@ def sweep(
         out.print(f"Report: {summary['report']}", highlight=False, soft_wrap=True)
 
 
+store_app = typer.Typer(no_args_is_help=True, help="Check a store, and copy what is readable out of a damaged one.")
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("check")
+def store_check(
+    path: Annotated[
+        str | None, typer.Argument(help="Store file (default $VALUELENS_STORE or ./.valuelens/store.sqlite).")
+    ] = None,
+    salvage: Annotated[
+        str | None, typer.Option("--salvage", metavar="OUT", help="Copy every readable row into a new store OUT.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report whether a store is sound (exit 0) or damaged (exit 1); --salvage copies what is readable."""
+    from valuelens.store import check_store, resolve_store_path, salvage_store
+
+    try:
+        target = resolve_store_path(path)
+        found = salvage_store(target, salvage) if salvage is not None else check_store(target)
+    except (InputError, EnvironmentProblem) as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(
+            {
+                "store": str(found.path),
+                "ok": found.ok,
+                "problems": found.problems,
+                "rows": found.rows,
+                "salvaged": str(found.salvaged) if found.salvaged else None,
+                "copied": found.copied,
+            }
+        )
+    else:
+        state = "sound" if found.ok else "DAMAGED"
+        rows = ", ".join(f"{t} {n}" for t, n in found.rows.items()) or "none"
+        sys.stdout.write(f"{found.path}: {state}; readable rows: {rows}\n")
+        for line in found.problems[:20]:
+            sys.stdout.write(f"  {line}\n")
+        if found.salvaged is not None:
+            copied = ", ".join(f"{t} {n}" for t, n in found.copied.items())
+            sys.stdout.write(f"Salvaged into {found.salvaged} ({copied}); use it with --store {found.salvaged}\n")
+        elif not found.ok:
+            sys.stdout.write(f"Copy what is readable: valuelens store check {found.path} --salvage NEW.sqlite\n")
+    raise typer.Exit(0 if found.ok or found.salvaged is not None else 1)
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except (InputError, BackendError, EnvironmentProblem) as exc:  # raised outside a command's own try
+        try:
+            _fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

@@ -59,5 +59,5 @@ def default_report_path(run_id: str) -> Path:
 
 def write_report(run: Run, path: str | Path | None = None) -> Path:
     """Write the HTML report of a run and return its path (default `default_report_path`)."""
-    out = Path(path) if path is not None else default_report_path(run.run_id)
+    out = path if path is not None else default_report_path(run.run_id)
     return write_text(out, render_report_html(run.report_data()), "report")

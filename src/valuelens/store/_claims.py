@@ -85,17 +85,20 @@ class Lease:
         self.seconds = seconds
         self.owner = f"{_HOST}|pid={os.getpid()}|{uuid.uuid4().hex[:8]}"
         self.deferred: list[str] = []
+        self.held = False  # nothing to renew or release until a claim is made (a read-only store reads on)
 
     def take(self, keys: list[str]) -> list[str]:
         """The keys of a batch this process should ask now; the rest wait in `deferred`."""
         mine = set(self.store.claim(keys, self.owner, self.seconds))
+        self.held = True
         self.deferred += [k for k in keys if k not in mine]
         return [k for k in keys if k in mine]
 
     async def keep_alive(self) -> None:
         while True:
             await asyncio.sleep(self.seconds / 4)
-            self.store.renew_claims(self.owner, self.seconds)
+            if self.held:
+                self.store.renew_claims(self.owner, self.seconds)
 
     async def wait(self) -> tuple[dict[str, Any], list[str]]:
         """Wait until some deferred keys are answered (returned with their answers) or freed (to ask)."""
@@ -109,4 +112,5 @@ class Lease:
             await asyncio.sleep(POLL_SECONDS)
 
     def release(self) -> None:
-        self.store.release_claims(self.owner)
+        if self.held:
+            self.store.release_claims(self.owner)
