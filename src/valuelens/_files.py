@@ -68,10 +68,11 @@ def check_folder(folder: str | os.PathLike[str], shown: str | None = None) -> Pa
     """
     folder = _resolved(folder)
     name = shown or str(folder)
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise EnvironmentProblem(f"{name}: cannot write there ({blocker} is a file, not a folder)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise EnvironmentProblem(f"{name}: cannot write there ({folder} is a file, not a folder)") from None
     except OSError as exc:
         raise EnvironmentProblem(f"{name}: cannot write there ({os_reason(exc)})") from None
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -61,6 +61,8 @@ def _readable_rows(db: sqlite3.Connection, table: str, columns: tuple[str, ...])
             skips += 1
             last = max(last, 0) + step  # jump past the damaged stretch, further each time
             step *= 4
+            if last >= 2**62:
+                break
     return rows, skips
 
 

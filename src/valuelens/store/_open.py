@@ -90,6 +90,9 @@ def open_db(path: Path, schema: str) -> tuple[sqlite3.Connection, bool]:
     """
     if path.is_dir():
         raise EnvironmentProblem(f"{path}: the store path is a directory; give a file, e.g. {path / 'store.sqlite'}")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise EnvironmentProblem(f"{path}: cannot create the store there ({blocker} is a file, not a folder)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

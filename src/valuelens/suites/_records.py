@@ -93,11 +93,11 @@ def loads(raw: str) -> tuple[Any, int, str | None]:
     try:
         return json.loads(raw, parse_constant=NonFinite, parse_float=_float), 1, None
     except json.JSONDecodeError as exc:
-        return None, exc.lineno, f"malformed JSON ({exc.msg} at column {exc.colno})"
+        return None, exc.lineno, f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
     except RecursionError:  # not reached below MAX_DEPTH; kept so it can never be a traceback
         return None, 1, f"nested deeper than {MAX_DEPTH} levels"
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        return None, 1, f"unreadable number ({str(exc).split(';')[0]})"
+    except ValueError:  # the one ValueError json.loads leaves: an integer of more than 4300 digits
+        return None, 1, "unreadable number (too many digits)"
 
 
 def check_value(value: Any) -> list[Problem]:
