@@ -84,7 +84,6 @@ def export_frame(frame: pd.DataFrame, fmt: str, path: str | Path) -> Path:
     Raises:
         InputError: unknown format, or parquet without pyarrow installed.
     """
-    path = Path(path)
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format '{fmt}' (choose one of {', '.join(FORMATS)})")
     if fmt == "parquet":
@@ -101,4 +100,4 @@ def export_frame(frame: pd.DataFrame, fmt: str, path: str | Path) -> Path:
             frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
         else:
             frame.to_parquet(tmp, index=False)
-    return path
+    return Path(path)
