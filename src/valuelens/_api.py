@@ -20,7 +20,7 @@ from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bi
 from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
 from valuelens.errors import InputError
 from valuelens.prompts import LABELS, Condition, dilemma_jobs
-from valuelens.store import RunRecord, Store
+from valuelens.store import RunRecord, Store, status_fields
 from valuelens.suites import Dilemma, Suite, load_suite
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    answered: int | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -105,6 +106,7 @@ class Run:
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
+            **status_fields(self.answered, len(self.table) * 2),
             **{k: self.kinds.get(k, 0) for k in ("bounded", "refused", "refused_samples", "unparsed_samples")},
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
             "values": prof["values"],
@@ -181,7 +183,9 @@ def _assemble(store: Store, record: RunRecord) -> Run:
     answers = store.get_ok(keys)
     failures = {k: r for k, r in store.failures(keys).items() if k not in answers}
     table = _table(items, answers, dilemmas)
-    return Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
+    run = Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
+    run.answered = len(answers)
+    return run
 
 
 def run(

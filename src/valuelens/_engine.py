@@ -12,6 +12,7 @@ from typing import Any
 from valuelens.backends import Backend, Failed, Refusal, Usage
 from valuelens.backends._base import task_usage
 from valuelens.backends._secrets import scrub
+from valuelens.errors import Interrupted
 from valuelens.prompts import Prompt, key_of
 from valuelens.store import Lease, Store
 
@@ -256,6 +257,8 @@ async def execute(
             for i in range(0, len(free), backend.max_batch):
                 queue.put_nowait(free[i : i + backend.max_batch])
             await asyncio.gather(*(worker() for _ in range(max(1, min(workers, queue.qsize())))))
+    except asyncio.CancelledError:  # Ctrl-C under asyncio.run: say how far the run got (all of it is stored)
+        raise Interrupted(len(store.get_ok(prompts)), total) from None
     finally:
         heartbeat.cancel()
         lease.release()

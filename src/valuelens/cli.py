@@ -196,21 +196,22 @@ def runs(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """List the runs in the store, newest first."""
     from rich.table import Table
 
-    from valuelens.store import Store
+    from valuelens.store import Store, run_progress
 
     with Store(store) as st:
-        records = st.list_runs()
+        records = [(r, run_progress(st, r.run_id)) for r in st.list_runs()]
     rows = [
         {
             "run_id": r.run_id,
             "kind": r.kind,
             "model": r.model,
             "suite": r.suite,
-            "status": r.status,
+            "status": "incomplete" if answered < total else r.status,  # killed runs stay "running" in the store
+            "answered": f"{answered}/{total}",
             "calls": r.stats.get("model_calls", 0),
             "failed": r.stats.get("failed", 0),
         }
-        for r in records
+        for r, (answered, total) in records
     ]
     if as_json:
         _print_json(rows)
@@ -706,9 +707,11 @@ def store_check(
 
 
 def main() -> None:
+    from valuelens.errors import Interrupted
+
     try:
-        app()
-    except (InputError, BackendError, EnvironmentProblem) as exc:  # raised outside a command's own try
+        app()  # (typer turns a Ctrl-C outside a run's prompts into a silent exit 130)
+    except (InputError, BackendError, EnvironmentProblem, Interrupted) as exc:  # outside a command's own try
         try:
             _fail(exc)
         except typer.Exit as done:

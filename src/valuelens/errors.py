@@ -2,7 +2,7 @@
 
 Every class here has an `exit_code` and a `render()` giving the lines to print: 2 for bad input,
 1 for the environment (a file that cannot be read or written, a damaged or read-only store),
-3 for a backend that cannot be created or reached.
+3 for a backend that cannot be created or reached, 130 for an interrupt (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -44,6 +44,21 @@ class EnvironmentProblem(Exception):
 
 class StoreDamaged(EnvironmentProblem):
     """The store file is not a readable SQLite database (truncated, overwritten, not a store)."""
+
+
+class Interrupted(Exception):
+    """The user stopped the command (Ctrl-C); everything answered so far is in the store."""
+
+    exit_code = 130
+
+    def __init__(self, answered: int | None = None, total: int | None = None) -> None:
+        self.answered, self.total = answered, total
+        super().__init__(self.render()[0])
+
+    def render(self, limit: int = MAX_LINES) -> list[str]:
+        if self.answered is None or self.total is None:
+            return ["interrupted; rerun the same command to resume"]
+        return [f"interrupted: {self.answered} of {self.total} prompts answered; rerun the same command to resume"]
 
 
 class BackendError(Exception):
