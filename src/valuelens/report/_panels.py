@@ -50,10 +50,11 @@ def incomplete_note(data: dict[str, Any]) -> str | None:
     """The warning for a run with unanswered prompts (interrupted or failed), else None."""
     if data.get("status") != "incomplete":
         return None
-    return (
-        f"INCOMPLETE: {data.get('answered', 0)} of {data.get('prompts', '?')} prompts answered; these results "
-        "cover only the answered dilemmas. Rerun the same command to finish the run."
+    answered = data.get("answered")
+    count = (
+        f"{answered} of {data.get('prompts', '?')} prompts answered" if answered is not None else "unanswered prompts"
     )
+    return f"INCOMPLETE: {count}; these results cover only what was answered. Rerun the same command to finish the run."
 
 
 def header_block(data: dict[str, Any]) -> str:

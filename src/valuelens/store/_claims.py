@@ -16,7 +16,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
+
+from valuelens.store._open import guarded
 
 LEASE_SECONDS = 120.0
 POLL_SECONDS = 0.1
@@ -42,8 +45,10 @@ class ClaimsMixin:
     """Store methods for claims (the `claims` table); mixed into Store."""
 
     _db: sqlite3.Connection
+    path: Path
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
+    @guarded(lambda store: store.path)
     def claim(self, keys: Iterable[str], owner: str, lease: float = LEASE_SECONDS) -> list[str]:
         """Claim the unanswered `keys` no live owner holds; returns those `owner` now holds, in order."""
         keys = list(dict.fromkeys(keys))
@@ -68,10 +73,12 @@ class ClaimsMixin:
             )
         return got
 
+    @guarded(lambda store: store.path)
     def renew_claims(self, owner: str, lease: float = LEASE_SECONDS) -> None:
         with self.transaction() as db:
             db.execute("UPDATE claims SET expires=? WHERE owner=?", (time.time() + lease, owner))
 
+    @guarded(lambda store: store.path)
     def release_claims(self, owner: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM claims WHERE owner=?", (owner,))
