@@ -1,8 +1,9 @@
-"""Errors a user or the environment can cause; the CLI prints each as one line and exits non-zero.
+"""Errors a user or the environment can cause; the CLI prints each as one line and exits with its `exit_code`.
 
-Every class here has an `exit_code` and a `render()` giving the lines to print: 2 for bad input,
-1 for the environment (a file that cannot be read or written, a damaged or read-only store),
-3 for a backend that cannot be created or reached, 130 for an interrupt (Ctrl-C).
+Every class defined in this module that carries an integer `exit_code` is caught by the CLI's one error
+boundary (`valuelens.cli._app`); subclass `ValuelensError` for a new kind of user error. Exit codes:
+2 for bad input, 1 for the environment (a file that cannot be read or written, a damaged or read-only
+store), 3 for a backend that cannot be created or reached, 130 for an interrupt (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import os
 MAX_LINES = 20
 
 
-class InputError(Exception):
+class ValuelensError(Exception):
+    """A problem the user can fix; `render()` gives the lines to print."""
+
+    exit_code = 1
+
+    def render(self, limit: int = MAX_LINES) -> list[str]:
+        return [str(self)]
+
+
+class InputError(ValuelensError):
     """Bad user input: one `file:line: field: problem` line per problem."""
 
     exit_code = 2
@@ -29,7 +39,7 @@ class InputError(Exception):
         return shown
 
 
-class EnvironmentProblem(Exception):
+class EnvironmentProblem(ValuelensError):
     """The environment stopped the command: a path that cannot be written, a damaged store. One line."""
 
     exit_code = 1
@@ -46,7 +56,7 @@ class StoreDamaged(EnvironmentProblem):
     """The store file is not a readable SQLite database (truncated, overwritten, not a store)."""
 
 
-class Interrupted(Exception):
+class Interrupted(ValuelensError):
     """The user stopped the command (Ctrl-C); everything answered so far is in the store."""
 
     exit_code = 130
@@ -61,13 +71,10 @@ class Interrupted(Exception):
         return [f"interrupted: {self.answered} of {self.total} prompts answered; rerun the same command to resume"]
 
 
-class BackendError(Exception):
+class BackendError(ValuelensError):
     """A backend could not be created or reached (bad model name, missing file, missing extra)."""
 
     exit_code = 3
-
-    def render(self, limit: int = MAX_LINES) -> list[str]:
-        return [str(self)]
 
 
 _REASONS = {

@@ -12,7 +12,7 @@ from tests.reliability.cli import one_line_error
 from tests.reliability.cli import valuelens as cli
 
 import valuelens
-from valuelens._files import atomic_path, write_text
+from valuelens._io import atomic_path, write_text
 from valuelens.errors import EnvironmentProblem, InputError
 
 MODEL = "synthetic/default"

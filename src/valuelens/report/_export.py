@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from valuelens._files import atomic_path
+from valuelens._io import atomic_path
 from valuelens.errors import InputError
 
 if TYPE_CHECKING:

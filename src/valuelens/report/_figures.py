@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from valuelens._files import atomic_path, check_folder, write_text
+from valuelens._io import atomic_path, check_folder, write_text
 from valuelens.errors import InputError
 from valuelens.report._charts import Point, forest
 from valuelens.report._graph import graph_chart

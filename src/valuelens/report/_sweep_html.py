@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from valuelens._files import write_text
+from valuelens._io import write_text
 from valuelens.report._svg import CHAR_W, esc, is_num, svg, tag, text, title
 
 CELL_W, CELL_H, HEAD_H = 34.0, 15.0, 22.0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from valuelens._files import atomic_path
+from valuelens._io import atomic_path
 from valuelens.errors import InputError
 from valuelens.store._open import connect_read_only
 from valuelens.store._sqlite import _SCHEMA
@@ -39,6 +40,17 @@ class StoreCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def summary(self) -> dict[str, Any]:
+        """What `valuelens store check --json` prints."""
+        return {
+            "store": str(self.path),
+            "ok": self.ok,
+            "problems": self.problems,
+            "rows": self.rows,
+            "salvaged": str(self.salvaged) if self.salvaged else None,
+            "copied": self.copied,
+        }
 
 
 def _first_lines(db: sqlite3.Connection) -> list[str]:

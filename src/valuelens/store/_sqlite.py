@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from valuelens._files import note_input
+from valuelens._io import note_input
 from valuelens.store._claims import ClaimsMixin
 from valuelens.store._open import guarded, open_db, read_only
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from valuelens._files import note_input
+from valuelens._io import note_input
 from valuelens.errors import InputError, os_reason
 
 MAX_FIELD_CHARS = 1_000_000
