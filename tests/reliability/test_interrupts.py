@@ -55,3 +55,20 @@ def test_ctrl_c_says_how_far_and_the_rerun_resumes(isolated_store: Path) -> None
     assert summary["status"] == "complete" and summary["answered"] == 300
     assert summary["model_calls"] == 300 - answered and summary["cached_calls"] == answered
     assert json.loads(cli("runs", "--json").stdout)[0]["status"] == "complete"
+
+
+def test_ctrl_c_outside_the_prompt_loop_prints_the_line_too(isolated_store: Path, monkeypatch) -> None:
+    """A Ctrl-C after every prompt is answered (here: while the profile is computed) still says so, exit 130."""
+    from typer.testing import CliRunner
+
+    from valuelens.cli import app
+    from valuelens.studies._run import Run
+
+    def stopped(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Run, "summary", stopped)
+    done = CliRunner().invoke(app, ["run", "-m", "synthetic/default", "--limit", "5"])
+    assert done.exit_code == 130, done.output
+    assert done.output == "interrupted; rerun the same command to resume\n"
+    assert _answered(isolated_store) == 10  # the answers were stored before the interrupt
