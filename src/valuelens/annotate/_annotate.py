@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from valuelens._io import check_output, write_text
 from valuelens.annotate._input import Scenario, load_scenarios
 from valuelens.annotate._mapping import Mapped, map_names
 from valuelens.annotate._select import select_values
@@ -136,6 +137,8 @@ def annotate(
         raise InputError(f"--max-values: must be at least 1, got {max_values}")
     source = str(scenarios) if isinstance(scenarios, str | Path) else "scenarios"
     items = load_scenarios(scenarios) if isinstance(scenarios, str | Path) else list(scenarios)
+    if output is not None:
+        check_output(Path(output).expanduser(), "suite")  # before any model call, and never over the input
     notes: list[str] = []
     given = _map_given(items, source, embed, notes)
     lexicon = load_lexicon()
@@ -196,8 +199,7 @@ def annotate(
     path = None
     if output is not None:
         path = Path(output).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
         lines = [json.dumps(d.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False) for d in dilemmas]
-        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        write_text(path, "".join(f"{line}\n" for line in lines), "suite")
         suite = load_suite(str(path))  # what was written is what a run will read
     return Annotation(suite, results, notes, stats, path)

@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from valuelens.errors import InputError
+
 REDACTED = "***"
 _known: set[str] = set()
 _BEARER = re.compile(r"(?i)(bearer\s+|x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
@@ -20,9 +22,12 @@ _factory_installed = False
 def read_dotenv(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
     """`NAME=value` lines of a .env file (comments, blank lines, `export ` and quotes handled); {} if absent."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError:
         return {}
+    except UnicodeDecodeError as exc:  # one line, and never the file's content (it holds keys)
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
     out: dict[str, str] = {}
     for raw in text.splitlines():
         line = raw.strip()

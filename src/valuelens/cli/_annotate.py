@@ -51,7 +51,7 @@ def annotate(
     from valuelens import annotate as annotate_scenarios
     from valuelens.report import print_annotation
 
-    target = output or f"{Path(scenarios).stem}-suite.jsonl"
+    target = output if output is not None else f"{Path(scenarios).stem}-suite.jsonl"
     with progress_bar() as progress:
         result = annotate_scenarios(
             scenarios,

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from valuelens.errors import InputError
+from valuelens.errors import Interrupted, ValuelensError
 
 err = Console(stderr=True)
 
@@ -31,7 +31,7 @@ def report_user_error(exc: BaseException, code: int) -> None:
     """One plain, unwrapped line per problem on stderr (secrets scrubbed), then exit with `code`."""
     from valuelens.backends._secrets import scrub
 
-    lines = exc.render() if isinstance(exc, InputError) else [scrub(str(exc))]
+    lines = [scrub(line) for line in (exc.render() if isinstance(exc, ValuelensError) else [str(exc)])]
     sys.stderr.write("".join(f"{line}\n" for line in lines))
     raise typer.Exit(code)
 
@@ -42,6 +42,8 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C outside the prompt loop (which raises Interrupted with its counts)
+            report_user_error(Interrupted(), Interrupted.exit_code)
         except Exception as exc:
             code = user_error_code(exc)
             if code is None:
@@ -104,16 +106,37 @@ def exit_for_failures(result: Any, strict: bool) -> None:
         raise typer.Exit(1)
 
 
+def check_report_folder(report: bool) -> None:
+    """With `--report`, find before the run that the report (./valuelens-RUN_ID.html) cannot be written.
+
+    Raises:
+        EnvironmentProblem: the current folder is not writable.
+    """
+    if report:
+        from valuelens._io import check_folder
+
+        check_folder(".")
+
+
 def emit(result: Any, as_json: bool, printer: Callable[[dict[str, Any], Console], None], report: bool = False) -> None:
-    """Print a result's summary as JSON or through `printer`; with `report`, write its HTML page first."""
+    """Print a result's summary as JSON or through `printer`; with `report`, also write its HTML page.
+
+    A report that cannot be written does not lose the results: they are printed, then its error is raised.
+    """
     summary = result.summary()
+    unwritten: ValuelensError | None = None
     if report:
         from valuelens.report import write_report
 
-        summary["report"] = str(write_report(result))
+        try:
+            summary["report"] = str(write_report(result))
+        except ValuelensError as exc:
+            unwritten = exc
     if as_json:
         print_json(summary)
-        return
-    printer(summary, Console())
-    if report:
-        print_report_path(summary["report"])
+    else:
+        printer(summary, Console())
+        if "report" in summary:
+            print_report_path(summary["report"])
+    if unwritten is not None:
+        raise unwritten

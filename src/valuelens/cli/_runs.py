@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, exit_for_failures, print_json, progress_bar
+from valuelens.cli._app import app, check_report_folder, emit, exit_for_failures, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     SAMPLES_PER_ORDER,
@@ -69,6 +69,7 @@ def run(
     from valuelens.report import print_lens, print_run
 
     check_lens(lens)
+    check_report_folder(report)
     with progress_bar() as progress:
         result = run_suite(
             model,
@@ -160,9 +161,9 @@ def report(
 
     result = load_run(run_id, store=store)
     path = write_report(result, output)
-    written = write_figures(result.report_data(), figures, png=png) if figures else []
+    written = write_figures(result.report_data(), figures, png=png) if figures is not None else []
     typer.echo(f"Report: {path}")
-    if figures:
+    if figures is not None:
         typer.echo(f"Figures: {len(written)} files in {figures}")
 
 
@@ -184,5 +185,5 @@ def export(
 
     result = load_run(run_id, store=store)
     name, frame = export_frame_of(result, table)
-    path = export_frame(frame, fmt, output or f"{result.run_id}-{name}.{fmt}")
+    path = export_frame(frame, fmt, output if output is not None else f"{result.run_id}-{name}.{fmt}")
     typer.echo(f"{path}: {len(frame)} rows")

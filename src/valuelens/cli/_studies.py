@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, exit_for_failures, print_json, print_report_path, progress_bar
+from valuelens.cli._app import (
+    app,
+    check_report_folder,
+    emit,
+    exit_for_failures,
+    print_json,
+    print_report_path,
+    progress_bar,
+)
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     N_BOOT_STUDY,
@@ -137,7 +145,7 @@ def compare(
 
     result = compare_runs(run_ids, store=store, seed=seed, n_boot=n_boot)
     summary = result.summary()
-    if html:
+    if html is not None:
         summary["html"] = [str(p) for p in write_comparison_pages(result.pages(), html)]
     if as_json:
         print_json(summary)
@@ -173,6 +181,7 @@ def utilities(
     from valuelens import fit_utilities
     from valuelens.report import print_utilities
 
+    check_report_folder(report)
     with progress_bar() as progress:
         result = fit_utilities(
             model,
@@ -217,8 +226,11 @@ def sweep(
 ) -> None:
     """Run every model under a baseline and each persona/principle on the same dilemmas, and compare."""
     from valuelens import sweep as run_sweep
+    from valuelens._io import check_output
     from valuelens.report import print_sweep, write_sweep_html
 
+    if html is not None:
+        check_output(html, "report")  # before the sweep, not after it
     with progress_bar() as progress:
         result = run_sweep(
             model,
@@ -236,11 +248,11 @@ def sweep(
             timeout=timeout,
         )
     summary = result.summary()
-    if html:
+    if html is not None:
         summary["report"] = str(write_sweep_html(summary, html))
     if as_json:
         print_json(summary)
         return
     print_sweep(summary, Console())
-    if html:
+    if html is not None:
         print_report_path(summary["report"])

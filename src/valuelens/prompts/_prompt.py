@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from valuelens.errors import InputError
+from valuelens.errors import InputError, os_reason
 
 LABELS = ("A", "B")
 
@@ -73,9 +73,12 @@ def read_text_arg(value: str | None, what: str) -> str | None:
         return value
     path = Path(value[1:]).expanduser()
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8-sig").strip()
     except OSError as exc:
-        raise InputError(f"{path}:1: {what}: cannot read file ({exc.strerror})") from None
+        raise InputError(f"{path}:1: {what}: cannot read file ({os_reason(exc)})") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: {what}: not UTF-8 text ({exc.reason})") from None
     if not text:
         raise InputError(f"{path}:1: {what}: file is empty")
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from valuelens._io import write_text
 from valuelens.report._charts import Point, forest
 from valuelens.report._page import Panel, page
 from valuelens.report._svg import AGAINST, FOR, NEUTRAL, esc, fmt, fmt_ci, is_num, padded_range
@@ -173,6 +174,5 @@ def write_comparison_pages(pages: list[tuple[str, dict[str, Any]]], target: str 
     written = []
     for run_id, data in pages:
         path = target if len(pages) == 1 else target.with_name(f"{target.stem}-{run_id}{target.suffix}")
-        path.write_text(render_comparison_html(data), encoding="utf-8")
-        written.append(path)
+        written.append(write_text(path, render_comparison_html(data), "report"))
     return written

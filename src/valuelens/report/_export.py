@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from valuelens._io import atomic_path
 from valuelens.errors import InputError
 
 if TYPE_CHECKING:
@@ -83,7 +84,6 @@ def export_frame(frame: pd.DataFrame, fmt: str, path: str | Path) -> Path:
     Raises:
         InputError: unknown format, or parquet without pyarrow installed.
     """
-    path = Path(path)
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format '{fmt}' (choose one of {', '.join(FORMATS)})")
     if fmt == "parquet":
@@ -93,11 +93,11 @@ def export_frame(frame: pd.DataFrame, fmt: str, path: str | Path) -> Path:
             raise InputError(
                 "--format parquet needs pyarrow: pip install 'valuelens[parquet]' (or use csv or jsonl)"
             ) from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        frame.to_csv(path, index=False)
-    elif fmt == "jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    else:
-        frame.to_parquet(path, index=False)
-    return path
+    with atomic_path(path, "export") as tmp:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+    return Path(path)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from valuelens._io import atomic_path, check_folder, write_text
 from valuelens.errors import InputError
 from valuelens.report._charts import Point, forest
 from valuelens.report._graph import graph_chart
@@ -93,15 +94,15 @@ def write_figures(data: dict[str, Any], directory: str | Path, png: bool = False
     browser = find_browser() if png else None
     if png and browser is None:
         raise InputError("--png needs Chromium (apt-get install chromium, or set VALUELENS_CHROMIUM)")
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not str(directory).strip():
+        raise InputError("--figures: empty path")
+    out_dir = check_folder(directory)
     written = []
     for stem, svg_text in figure_svgs(data).items():
-        svg_path = out_dir / f"{stem}.svg"
-        svg_path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg_text + "\n", encoding="utf-8")
+        svg_path = write_text(out_dir / f"{stem}.svg", '<?xml version="1.0" encoding="UTF-8"?>\n' + svg_text + "\n")
         written.append(svg_path)
         if browser is not None:
-            png_path = out_dir / f"{stem}.png"
-            svg_to_png(svg_path, png_path, browser)
-            written.append(png_path)
+            with atomic_path(out_dir / f"{stem}.png") as tmp:
+                svg_to_png(svg_path, tmp, browser)
+            written.append(out_dir / f"{stem}.png")
     return written

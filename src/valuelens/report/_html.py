@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from valuelens._io import write_text
 from valuelens.report._explorer import explorer_panel
 from valuelens.report._lenses import moral_graph_panel, theories_panel
 from valuelens.report._outcomes import utilities_panel
@@ -65,7 +66,5 @@ def default_report_path(run_id: str) -> Path:
 
 def write_report(run: Reportable, path: str | Path | None = None) -> Path:
     """Write the HTML report of a run and return its path (default `default_report_path`)."""
-    out = Path(path) if path is not None else default_report_path(run.run_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report_html(run.report_data()), encoding="utf-8")
-    return out
+    out = path if path is not None else default_report_path(run.run_id)
+    return write_text(out, render_report_html(run.report_data()), "report")

@@ -40,3 +40,19 @@ def print_annotation(summary: dict[str, Any], target: str, console: Console) -> 
         highlight=False,
         soft_wrap=True,
     )
+
+
+def print_store_check(summary: dict[str, Any], console: Console) -> None:
+    """What `valuelens store check` found: sound or damaged, readable rows, problems, what to do next."""
+    lines = [
+        f"{summary['store']}: {'sound' if summary['ok'] else 'DAMAGED'}; readable rows: "
+        + (", ".join(f"{t} {n}" for t, n in summary["rows"].items()) or "none")
+    ]
+    lines += [f"  {line}" for line in summary["problems"][:20]]
+    if summary["salvaged"] is not None:
+        copied = ", ".join(f"{t} {n}" for t, n in summary["copied"].items())
+        lines.append(f"Salvaged into {summary['salvaged']} ({copied}); use it with --store {summary['salvaged']}")
+    elif not summary["ok"]:
+        lines.append(f"Copy what is readable: valuelens store check {summary['store']} --salvage NEW.sqlite")
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True, markup=False)

@@ -46,6 +46,17 @@ def _dd(key: str, value: object) -> str:
     return f"<div><dt>{esc(key)}</dt><dd>{esc(value)}</dd></div>"
 
 
+def incomplete_note(data: dict[str, Any]) -> str | None:
+    """The warning for a run with unanswered prompts (interrupted or failed), else None."""
+    if data.get("status") != "incomplete":
+        return None
+    answered = data.get("answered")
+    count = (
+        f"{answered} of {data.get('prompts', '?')} prompts answered" if answered is not None else "unanswered prompts"
+    )
+    return f"INCOMPLETE: {count}; these results cover only what was answered. Rerun the same command to finish the run."
+
+
 def header_block(data: dict[str, Any]) -> str:
     """The page heading: model, suite, conditions, date, settings, version, items, calls, time."""
     model, suite = data.get("model", "unknown model"), data.get("suite", "unknown suite")
@@ -92,8 +103,15 @@ def header_block(data: dict[str, Any]) -> str:
             f"What this model puts first when values conflict, measured on suite {esc(suite)} "
             "with every item asked in both option orders."
         )
+    note = incomplete_note(data)
+    banner = (
+        f'<p class="incomplete" role="alert" style="background:#fde8e8;color:#8a1c1c;padding:8px 12px;'
+        f'border-radius:6px;font-weight:600">{esc(note)}</p>'
+        if note
+        else ""
+    )
     return (
-        f'<header class="panel" id="header" data-panel="header"><h1>{heading}</h1><p class="sub">{what}</p>'
+        f'<header class="panel" id="header" data-panel="header"><h1>{heading}</h1>{banner}<p class="sub">{what}</p>'
         f'<dl class="meta">{"".join(items)}</dl>{conditions}</header>'
     )
 

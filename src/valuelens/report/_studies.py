@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from valuelens.report._panels import incomplete_note
+
 TOP = 10
 
 
@@ -27,6 +29,8 @@ def _style(significant: bool, value: float) -> str:
 
 def print_survey(s: dict[str, Any], console: Console) -> None:
     """Stated Schwartz values with intervals, the scale effects and the say-do gap."""
+    if note := incomplete_note(s):
+        console.print(f"[bold red]{note}[/]", highlight=False)
     table = _table(f"Stated values of {s['model']} (survey, PVQ-centred agreement)", "value", "score [95% CI]", "n")
     for v in s["values"]:
         crosses = v["ci_low"] <= 0 <= v["ci_high"]
@@ -152,6 +156,9 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
 
 def print_sweep(s: dict[str, Any], console: Console) -> None:
     """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
+    for run in s["runs"]:
+        if note := incomplete_note(run):
+            console.print(f"[bold red]{run['model']} | {run['condition']}: {note}[/]", highlight=False)
     for sh in s["shifts"]:
         moved = ", ".join(f"{v['value']} {v['difference']:+.2f}" for v in sh["significant"]) or sh.get("error", "none")
         console.print(

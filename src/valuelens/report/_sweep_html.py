@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from valuelens._io import write_text
 from valuelens.report._svg import CHAR_W, esc, is_num, svg, tag, text, title
 
 CELL_W, CELL_H, HEAD_H = 34.0, 15.0, 22.0
@@ -126,6 +127,4 @@ def render_sweep_html(summary: dict[str, Any]) -> str:
 
 
 def write_sweep_html(summary: dict[str, Any], path: str | Path) -> Path:
-    target = Path(path)
-    target.write_text(render_sweep_html(summary), "utf-8")
-    return target
+    return write_text(path, render_sweep_html(summary), "report")

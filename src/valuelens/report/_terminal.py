@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from valuelens.report._panels import incomplete_note
+
 TOP = 10
 
 
@@ -97,6 +99,8 @@ def consistency_lines(summary: dict[str, Any]) -> list[str]:
 def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     """Print the ranking (most and least chosen values), the reliability line and the store path."""
     console = console or Console()
+    if note := incomplete_note(summary):
+        console.print(f"[bold red]{note}[/]", highlight=False)
     values = summary["values"]
     shown_for = values[:TOP]
     shown_against = list(reversed(values[-TOP:])) if len(values) > TOP else []

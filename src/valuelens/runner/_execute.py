@@ -10,9 +10,10 @@ from typing import Any
 from valuelens.backends import Backend, Failed, Logprobs, Usage
 from valuelens.backends._base import task_usage
 from valuelens.backends._secrets import scrub
+from valuelens.errors import Interrupted
 from valuelens.prompts import Prompt, key_of
 from valuelens.runner._answers import is_refusal, parse_choice
-from valuelens.store import ResponseRow, Store
+from valuelens.store import Lease, ResponseRow, Store
 
 SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
@@ -140,10 +141,14 @@ async def execute(
     for b in batches:
         queue.put_nowait(b)
 
+    lease = Lease(store)  # a prompt another process is asking now is waited for, not asked again
+
     async def worker() -> None:
         nonlocal done
         while not queue.empty():
-            keys = queue.get_nowait()
+            keys = lease.take(queue.get_nowait())
+            if not keys:
+                continue
             before: Usage = backend.usage.copy()
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
@@ -171,8 +176,22 @@ async def execute(
             if progress:
                 progress(done, total)
 
+    heartbeat = asyncio.create_task(lease.keep_alive())
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(batches) or 1)))))
+        while lease.deferred:
+            answered, free = await lease.wait()
+            stats.cached_calls += len(answered)
+            done += len(answered)
+            if progress and answered:
+                progress(done, total)
+            for i in range(0, len(free), backend.max_batch):
+                queue.put_nowait(free[i : i + backend.max_batch])
+            await asyncio.gather(*(worker() for _ in range(max(1, min(workers, queue.qsize())))))
+    except asyncio.CancelledError:  # Ctrl-C under asyncio.run: say how far the run got (all of it is stored)
+        raise Interrupted(len(store.get_ok(prompts)), total) from None
     finally:
+        heartbeat.cancel()
+        lease.release()
         await backend.aclose()  # connections belong to this event loop
     return stats

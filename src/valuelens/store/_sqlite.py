@@ -12,9 +12,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from valuelens._io import note_input
+from valuelens.store._claims import ClaimsMixin
+from valuelens.store._open import guarded, open_db, read_only
+from valuelens.store._records import ResponseRow, RunRecord
 
 DEFAULT_STORE = Path(".valuelens") / "store.sqlite"
 SCHEMA_VERSION = 1
@@ -53,6 +57,7 @@ CREATE TABLE IF NOT EXISTS run_items (
     key TEXT NOT NULL,
     PRIMARY KEY (run_id, item_id, variant, ord)
 );
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS run_payloads (
     run_id TEXT NOT NULL,
     item_id TEXT NOT NULL,
@@ -72,19 +77,6 @@ _UPSERT_RESPONSE = """INSERT INTO responses (key, backend, kind, status, result,
    WHERE responses.status != 'ok'"""
 
 
-@dataclass(frozen=True)
-class ResponseRow:
-    """One response to commit: an answer (`result`) or a failure (`error`, its reason)."""
-
-    key: str
-    backend: str
-    kind: str
-    result: Any = None
-    error: str | None = None
-    tokens_prompt: int = 0
-    tokens_evaluated: int = 0
-
-
 def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     """--store PATH, else $VALUELENS_STORE, else ./.valuelens/store.sqlite."""
     if path:
@@ -93,46 +85,31 @@ def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(env).expanduser() if env else DEFAULT_STORE
 
 
-@dataclass(frozen=True)
-class Response:
-    key: str
-    status: str
-    result: Any
-    error: str | None
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    kind: str
-    model: str
-    fingerprint: str
-    suite: str
-    spec: dict[str, Any]
-    created: float
-    updated: float
-    status: str
-    stats: dict[str, Any]
-
-
 _ADDITIVE_STATS = ("model_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "cost_usd", "seconds")
 """Fields of ``runs.stats`` that add up over the invocations of a run."""
 
 
-class Store:
-    """One SQLite file. Open with `Store(path)`; usable as a context manager."""
+def _path(store: Store) -> Path:
+    return store.path
+
+
+class Store(ClaimsMixin):
+    """One SQLite file. Open with `Store(path)`; usable as a context manager.
+
+    A store that cannot be written (read-only file, folder or file system) opens read-only:
+    reading works, and the first write raises EnvironmentProblem. Any SQLite or OS error of a
+    method is one EnvironmentProblem line naming the store (StoreDamaged when it is damaged).
+    """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = resolve_store_path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)  # idempotent; executescript manages its own transaction
-        with self.transaction():
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+        note_input(self.path)  # no output file of this command may replace the store
+        self._db, self.read_only = open_db(self.path, _SCHEMA)
+        if not self.read_only:
+            with self.transaction():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
 
     def __enter__(self) -> Store:
         return self
@@ -145,6 +122,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise read_only(self.path)
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -154,6 +133,7 @@ class Store:
         self._db.execute("COMMIT")
 
     # responses -------------------------------------------------------------------------------------
+    @guarded(_path)
     def get_ok(self, keys: Iterable[str]) -> dict[str, Any]:
         """Answered responses among `keys`: key -> decoded result."""
         out: dict[str, Any] = {}
@@ -165,6 +145,7 @@ class Store:
             out.update((k, json.loads(r)) for k, r in rows)
         return out
 
+    @guarded(_path)
     def failures(self, keys: Iterable[str]) -> dict[str, str]:
         """Failed responses among `keys`: key -> reason."""
         out: dict[str, str] = {}
@@ -178,6 +159,7 @@ class Store:
             out.update((k, e or "") for k, e in rows)
         return out
 
+    @guarded(_path)
     def put_response(
         self,
         key: str,
@@ -203,6 +185,7 @@ class Store:
             db.executemany(_UPSERT_RESPONSE, params)
 
     # runs ------------------------------------------------------------------------------------------
+    @guarded(_path)
     def begin_run(
         self,
         run_id: str,
@@ -232,6 +215,7 @@ class Store:
                 [(run_id, i, json.dumps(p, sort_keys=True)) for i, p in payloads.items()],
             )
 
+    @guarded(_path)
     def finish_run(self, run_id: str, status: str, stats: dict[str, Any], accumulate: bool = True) -> None:
         """Record an invocation's end. Costs (model calls, tokens, cost, seconds) add up over the
         invocations that finished, so a cached rerun does not hide what the run took; the other
@@ -253,6 +237,7 @@ class Store:
                 (status, json.dumps(merged, sort_keys=True), time.time(), run_id),
             )
 
+    @guarded(_path)
     def get_run(self, run_id: str) -> RunRecord | None:
         """A run by id or by a unique prefix of its id."""
         rows = self._db.execute(
@@ -265,16 +250,19 @@ class Store:
         r = rows[0]
         return RunRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8], json.loads(r[9] or "{}"))
 
+    @guarded(_path)
     def list_runs(self) -> list[RunRecord]:
         rows = self._db.execute("SELECT run_id FROM runs ORDER BY updated DESC").fetchall()
         return [rec for (rid,) in rows if (rec := self.get_run(rid)) is not None]
 
+    @guarded(_path)
     def run_items(self, run_id: str) -> list[tuple[str, int, int, str]]:
         rows = self._db.execute(
             "SELECT item_id, variant, ord, key FROM run_items WHERE run_id=? ORDER BY rowid", (run_id,)
         )
         return [(i, v, o, k) for i, v, o, k in rows]
 
+    @guarded(_path)
     def run_payloads(self, run_id: str) -> dict[str, dict[str, Any]]:
         rows = self._db.execute("SELECT item_id, payload FROM run_payloads WHERE run_id=? ORDER BY rowid", (run_id,))
         return {i: json.loads(p) for i, p in rows}

@@ -44,4 +44,6 @@ def assemble_dilemmas(store: Store, record: RunRecord) -> Run:
     answers = store.get_ok(keys)
     failures = {k: r for k, r in store.failures(keys).items() if k not in answers}
     table = _table(items, answers, dilemmas)
-    return Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
+    run = Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
+    run.answered = len(answers)
+    return run

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from valuelens.errors import InputError
-from valuelens.store import RunRecord, Store
+from valuelens.store import RunRecord, Store, run_progress
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._run import Run
 from valuelens.studies._survey import SurveyRun, assemble_survey
@@ -61,18 +61,22 @@ def load_run(run_id: str, store: str | Path | None = None) -> StoredRun:
 
 
 def list_runs(store: str | Path | None = None) -> list[dict[str, Any]]:
-    """The runs in the store, newest first: run_id, kind, model, suite, status, calls, failed."""
+    """The runs in the store, newest first: run_id, kind, model, suite, status, answered, calls, failed.
+
+    A run with unanswered prompts is `incomplete` (a killed run stays "running" in the store).
+    """
     with Store(store) as st:
-        records = st.list_runs()
+        records = [(r, run_progress(st, r.run_id)) for r in st.list_runs()]
     return [
         {
             "run_id": r.run_id,
             "kind": r.kind,
             "model": r.model,
             "suite": r.suite,
-            "status": r.status,
+            "status": "incomplete" if answered < total else r.status,
+            "answered": f"{answered}/{total}",
             "calls": r.stats.get("model_calls", 0),
             "failed": r.stats.get("failed", 0),
         }
-        for r in records
+        for r, (answered, total) in records
     ]

@@ -10,7 +10,7 @@ from valuelens._version import __version__
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
 from valuelens.runner import ExecStats
-from valuelens.store import RunRecord
+from valuelens.store import RunRecord, status_fields
 from valuelens.studies._protocol import pick_frames
 from valuelens.suites import Dilemma
 
@@ -34,6 +34,8 @@ class Run:
         cost_usd: estimated cost of the invocation, None when the model's price is unknown.
         lexicon: the theory mapping of the lenses (None: the bundled lexicon).
         protocol: the DailyDilemmas-protocol comparison when the run asked for it (`run(protocol=...)`).
+        answered: prompts of the run with an answer in the store (None when unknown); fewer than
+            `prompts` makes the run incomplete.
     """
 
     record: RunRecord
@@ -47,6 +49,7 @@ class Run:
     cost_usd: float | None = None
     lexicon: TheoryMap | None = None
     protocol: dict[str, Any] | None = None
+    answered: int | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -108,6 +111,7 @@ class Run:
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
+            **status_fields(self.answered, len(self.table) * 2),
             **{k: self.kinds.get(k, 0) for k in ("bounded", "refused", "refused_samples", "unparsed_samples")},
             "position_bias": {"value": pb.value, "ci_low": pb.ci_low, "ci_high": pb.ci_high, "n": pb.n},
             "values": prof["values"],

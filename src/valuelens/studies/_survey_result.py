@@ -15,7 +15,7 @@ from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import ANCHORS, SCALE_LABELS, agreement
 from valuelens.runner import ExecStats, label_distribution
-from valuelens.store import RunRecord, Store
+from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._protocol import pick_frames
 from valuelens.studies._run import Run
@@ -40,6 +40,7 @@ class SurveyRun:
         failures: prompt key -> reason, for prompts without an answer.
         against: the dilemma run the say-do gap compares with, or None.
         against_note: why there is no such run, when there is none.
+        answered: prompts with an answer in the store (None when unknown); fewer than `prompts`: incomplete.
     """
 
     record: RunRecord
@@ -51,6 +52,7 @@ class SurveyRun:
     against_note: str = ""
     invocation: ExecStats | None = None
     seconds: float = 0.0
+    answered: int | None = None
 
     @property
     def run_id(self) -> str:
@@ -127,6 +129,7 @@ class SurveyRun:
             "tokens_prompt": stats.get("tokens_prompt", inv.tokens_prompt),
             "seconds": round(stats.get("seconds", self.seconds), 3),
             "failed": len(self.failures),
+            **status_fields(self.answered, 2 * len(self.items)),
             "scale": {"labels": list(SCALE_LABELS), "anchors": list(ANCHORS), "rule": SCALE_RULE},
             "method": scores.method if scores is not None else None,
             "values": values,
@@ -189,7 +192,9 @@ def assemble_items(store: Store, record: RunRecord) -> SurveyRun:
     ratings = np.full((len(items), 2), np.nan)
     for item_id, _, order, key in rows:
         ratings[where[item_id], order] = _rating(answers.get(key), order)
-    return SurveyRun(record, items, ratings, failures, store.path)
+    result = SurveyRun(record, items, ratings, failures, store.path)
+    result.answered = len(answers)
+    return result
 
 
 def assemble_survey(store: Store, record: RunRecord) -> SurveyRun:

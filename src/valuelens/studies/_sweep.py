@@ -12,6 +12,7 @@ from valuelens._version import __version__
 from valuelens.analysis import N_BOOT_STUDY, compare_tables, steering_effect
 from valuelens.errors import InputError
 from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.store import status_fields
 from valuelens.studies._conditions import SweepCondition, conditions
 from valuelens.studies._dilemmas import run
 from valuelens.studies._protocol import pick_frames
@@ -95,20 +96,24 @@ class Sweep:
     def summary(self) -> dict[str, Any]:
         """The sweep as one JSON-ready object (what `valuelens sweep --json` prints)."""
         invs = [r.run.invocation for r in self.runs if r.run.invocation is not None]
+        runs = [
+            {
+                "run_id": r.run.run_id,
+                "model": r.model,
+                "condition": r.condition.label,
+                "kind": r.condition.kind,
+                "items": len(r.run.dilemmas),
+                "failed": len(r.run.failures),
+                "prompts": len(r.run.table) * 2,
+                **status_fields(r.run.answered, len(r.run.table) * 2),
+            }
+            for r in self.runs
+        ]
         return {
             "kind": "sweep",
             "suite": self.suite,
-            "runs": [
-                {
-                    "run_id": r.run.run_id,
-                    "model": r.model,
-                    "condition": r.condition.label,
-                    "kind": r.condition.kind,
-                    "items": len(r.run.dilemmas),
-                    "failed": len(r.run.failures),
-                }
-                for r in self.runs
-            ],
+            "status": "incomplete" if any(e.get("status") == "incomplete" for e in runs) else "complete",
+            "runs": runs,
             "utilities": self.utilities(),
             "shifts": self.shifts,
             "steerability": self.steerability,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from valuelens.errors import InputError
 from valuelens.suites._load import _pydantic_problems, bundled_path, validate_records
 from valuelens.suites._outcomes import detect_series, read_outcome_tree
+from valuelens.suites._records import loads, read_lines
 
 
 class _Frozen(BaseModel):
@@ -150,15 +151,13 @@ def resolve_principle(spec: str | None) -> Principle | None:
             raise InputError(f"--principle: unknown principle '{spec}' (bundled: {known}; or @FILE)")
         return found
     path = Path(spec[1:]).expanduser()
-    try:
-        raw = path.read_text("utf-8").strip()
-    except OSError as exc:
-        raise InputError(f"{path}:1: principle: cannot read file ({exc.strerror})") from None
+    raw = "".join(read_lines(path)).strip()
     if not raw.startswith("{"):
         return Principle(name=path.stem, text=raw)
+    value, line, problem = loads(raw)
+    if problem is not None:
+        raise InputError(f"{path}:{line}: principle: {problem}")
     try:
-        return Principle(name=path.stem, **json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: principle: malformed JSON ({exc.msg})") from None
+        return Principle(name=path.stem, **value)
     except (ValidationError, TypeError) as exc:
         raise InputError(f"{path}:1: principle: {str(exc).splitlines()[0]}") from None

@@ -8,7 +8,6 @@ not know are kept as free-text values and counted in `Suite.notes`, never droppe
 from __future__ import annotations
 
 import ast
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from valuelens.errors import InputError
 from valuelens.lexicon import Lexicon, load_lexicon, normalize_name
+from valuelens.suites._records import csv_header, csv_rows
 from valuelens.suites._schema import Dilemma, Suite
 
 HF_DATASET = "kellycyy/daily_dilemmas"
@@ -74,7 +74,7 @@ def parse_value_list(cell: object) -> list[str]:
     if isinstance(cell, str):
         try:
             items = ast.literal_eval(cell.strip() or "[]")
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, RecursionError, MemoryError):  # deep nesting too: one line
             raise ValueError("not a Python-literal list of strings") from None
     if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
         raise ValueError("not a Python-literal list of strings")
@@ -229,11 +229,7 @@ def value_notes(mapped: Mapping[str, str], unmapped: Counter[str]) -> list[str]:
 
 def csv_columns(path: Path) -> set[str]:
     """The header cells of a CSV file (empty set when unreadable)."""
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return {c.strip() for c in next(csv.reader(fh), [])}
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return set()
+    return set(csv_header(path))
 
 
 def is_dailydilemmas_table(path: Path) -> bool:
@@ -243,13 +239,11 @@ def is_dailydilemmas_table(path: Path) -> bool:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        reader.fieldnames  # noqa: B018  (reads the header, so line numbers below are right)
-        line = reader.line_num + 1
-        for row in reader:
-            yield line, {(k or "").strip(): v for k, v in row.items()}
-            line = reader.line_num + 1
+    for line, row, problem in csv_rows(path):
+        if row is None:
+            field, what = problem or ("record", "unreadable row")
+            raise InputError(f"{path}:{line}: {field}: {what}")
+        yield line, {(k or "").strip(): v for k, v in row.items()}
 
 
 def load_dailydilemmas_csv(path: Path, lexicon: Lexicon | None = None, free_values: bool = True) -> Suite:
@@ -267,12 +261,7 @@ def load_dailydilemmas_csv(path: Path, lexicon: Lexicon | None = None, free_valu
             )
         missing = ", ".join(sorted(ACTION_COLUMNS - columns))
         raise InputError(f"{shown}:1: header: not a DailyDilemmas table (missing columns: {missing})")
-    try:
-        dilemmas, notes = dilemmas_from_rows(_csv_rows(path), shown, lexicon, free_values)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}:1: file: not UTF-8 text ({exc.reason})") from None
-    except csv.Error as exc:
-        raise InputError(f"{shown}:1: file: unreadable CSV ({exc})") from None
+    dilemmas, notes = dilemmas_from_rows(_csv_rows(path), shown, lexicon, free_values)
     notes.insert(0, f"DailyDilemmas: {len(dilemmas)} dilemmas from {shown}")
     return Suite(name="dailydilemmas", source=f"dailydilemmas:{shown}", dilemmas=tuple(dilemmas), notes=tuple(notes))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -19,6 +17,7 @@ from valuelens.suites._dailydilemmas import (
     load_dailydilemmas_csv,
     load_dailydilemmas_hf,
 )
+from valuelens.suites._records import Problem, csv_rows, jsonl_records
 from valuelens.suites._schema import Dilemma, Suite
 
 BUNDLED = {"core": "core.jsonl"}
@@ -70,45 +69,32 @@ def _check_values(d: Dilemma, lexicon: Lexicon) -> tuple[Dilemma, list[tuple[str
     return (d.model_copy(update=update) if update else d), problems
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line), None
-            except json.JSONDecodeError as exc:
-                yield lineno, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
-
-
 def _split(cell: str | None) -> list[str]:
     return [p.strip() for p in (cell or "").split(CSV_LIST_SEP) if p.strip()]
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+def _csv_records(path: Path) -> Iterator[tuple[int, Any, Problem | None]]:
     """CSV columns: id, domain, situation, question, action_a, action_a_values, action_a_parties,
     action_b, action_b_values, action_b_parties (lists separated by ';')."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        reader.fieldnames  # noqa: B018  (reads the header, so line numbers below are right)
-        line = reader.line_num + 1
-        for row in reader:
-            rec: dict[str, Any] = {}
-            for key, cell in row.items():
-                if key is None:
-                    yield line, None, "row has more cells than the header"
-                    break
-                base = key.strip()
-                if base in ("action_a", "action_b"):
-                    rec.setdefault(base, {})["text"] = cell
-                elif base.endswith(("_values", "_parties")) and base.startswith(("action_a", "action_b")):
-                    side, _, what = base.rpartition("_")
-                    rec.setdefault(side, {})[what] = _split(cell)
-                elif cell not in (None, ""):
-                    rec[base] = cell
-            else:
-                yield line, rec, None
-            line = reader.line_num + 1
+    for line, row, problem in csv_rows(path):
+        if row is None:
+            yield line, None, problem
+            continue
+        rec: dict[str, Any] = {}
+        for key, cell in row.items():
+            if key is None:
+                yield line, None, ("record", "row has more cells than the header")
+                break
+            base = key.strip()
+            if base in ("action_a", "action_b"):
+                rec.setdefault(base, {})["text"] = cell
+            elif base.endswith(("_values", "_parties")) and base.startswith(("action_a", "action_b")):
+                side, _, what = base.rpartition("_")
+                rec.setdefault(side, {})[what] = _split(cell)
+            elif cell not in (None, ""):
+                rec[base] = cell
+        else:
+            yield line, rec, None
 
 
 class _Record(Protocol):
@@ -116,7 +102,7 @@ class _Record(Protocol):
 
 
 _R = TypeVar("_R", bound=_Record)
-Problems = list[tuple[str, str]]
+Problems = list[Problem]
 
 
 def validate_records(
@@ -133,31 +119,26 @@ def validate_records(
         InputError: one `file:line: field: problem` line per problem (nothing is returned then).
     """
     shown = str(path)
-    records = _csv_records(path) if path.suffix.lower() == ".csv" else _jsonl_records(path)
+    records = _csv_records(path) if path.suffix.lower() == ".csv" else jsonl_records(path)
     problems: list[str] = []
     out: list[_R] = []
     first_line: dict[str, int] = {}
-    try:
-        for lineno, rec, parse_error in records:
-            if parse_error:
-                problems.append(f"{shown}:{lineno}: record: {parse_error}")
-                continue
-            if not isinstance(rec, dict):
-                problems.append(f"{shown}:{lineno}: record: expected a JSON object")
-                continue
-            item, found = build(lineno, rec)
-            problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in found]
-            if item is None:
-                continue
-            if item.id in first_line:
-                problems.append(f"{shown}:{lineno}: id: duplicate id '{item.id}' (first on line {first_line[item.id]})")
-                continue
-            first_line[item.id] = lineno
-            out.append(item)
-    except UnicodeDecodeError as exc:
-        problems.append(f"{shown}:1: file: not UTF-8 text ({exc.reason})")
-    except csv.Error as exc:
-        problems.append(f"{shown}:1: file: unreadable CSV ({exc})")
+    for lineno, rec, parse_error in records:  # a file that cannot be read raises InputError here
+        if parse_error:
+            problems.append(f"{shown}:{lineno}: {parse_error[0]}: {parse_error[1]}")
+            continue
+        if not isinstance(rec, dict):
+            problems.append(f"{shown}:{lineno}: record: expected a JSON object")
+            continue
+        item, found = build(lineno, rec)
+        problems += [f"{shown}:{lineno}: {f}: {m}" for f, m in found]
+        if item is None:
+            continue
+        if item.id in first_line:
+            problems.append(f"{shown}:{lineno}: id: duplicate id '{item.id}' (first on line {first_line[item.id]})")
+            continue
+        first_line[item.id] = lineno
+        out.append(item)
     if not out and not problems:
         problems.append(f"{shown}:1: file: {empty}")
     if problems:

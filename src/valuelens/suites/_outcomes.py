@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from valuelens.errors import InputError
+from valuelens.suites._records import MAX_FIELD_CHARS, NonFinite, loads, read_lines
 
 _NUMBER = re.compile(
     r"(?<![\w.,$])(?P<dollar>\$)?(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?"
@@ -116,8 +117,13 @@ class _Lines:
 
     def find(self, value: object) -> int:
         """The line of the next occurrence of a scalar `value`; the current line otherwise."""
-        if value is None or isinstance(value, str | int | float):
+        if isinstance(value, NonFinite):
+            needle = value.token
+        elif value is None or isinstance(value, str | int | float):
             needle = json.dumps(value, ensure_ascii=False)
+        else:
+            needle = ""
+        if needle:
             at = self.raw.find(needle, self.cursor)
             if at >= 0:
                 self.cursor = at + len(needle)
@@ -134,16 +140,10 @@ def read_outcome_tree(path: Path) -> list[tuple[int, str, str]]:
         InputError: one `file:line: field: problem` line per problem.
     """
     shown = str(path)
-    try:
-        raw = path.read_text("utf-8")
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}:1: file: not UTF-8 text ({exc.reason})") from None
-    try:
-        tree: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{shown}:{exc.lineno}: file: malformed JSON ({exc.msg} at column {exc.colno})") from None
+    raw = "".join(read_lines(path))
+    tree, line, problem = loads(raw)
+    if problem is not None:
+        raise InputError(f"{shown}:{line}: file: {problem}")
     lines = _Lines(raw)
     out: list[tuple[int, str, str]] = []
     problems: list[str] = []
@@ -162,8 +162,12 @@ def read_outcome_tree(path: Path) -> list[tuple[int, str, str]]:
         for i, item in enumerate(node):
             line = lines.find(item)
             field = f"{category}[{i}]"
-            if not isinstance(item, str):
+            if isinstance(item, NonFinite):
+                problems.append(f"{shown}:{line}: {field}: not a finite number ({item.token})")
+            elif not isinstance(item, str):
                 problems.append(f"{shown}:{line}: {field}: expected outcome text (a string), got {type(item).__name__}")
+            elif len(item) > MAX_FIELD_CHARS:
+                problems.append(f"{shown}:{line}: {field}: text longer than {MAX_FIELD_CHARS:,} characters")
             elif not item.strip():
                 problems.append(f"{shown}:{line}: {field}: empty outcome text")
             elif (text := " ".join(item.split())) in first_seen:

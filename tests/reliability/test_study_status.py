@@ -1,0 +1,36 @@
+"""Survey and sweep summaries carry `status` and `answered` like a dilemma run: incomplete when prompts lack answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from rich.console import Console
+
+import valuelens
+from valuelens.report import print_survey, print_sweep
+
+
+def test_a_survey_with_lost_answers_is_incomplete(isolated_store: Path) -> None:
+    first = valuelens.survey("synthetic/default", store=isolated_store).summary()
+    assert (first["status"], first["answered"]) == ("complete", first["prompts"])
+    with sqlite3.connect(isolated_store) as db:  # as if the run had been killed before these were answered
+        db.execute("DELETE FROM responses WHERE rowid IN (SELECT rowid FROM responses LIMIT 7)")
+    again = valuelens.load_run(first["run_id"], store=isolated_store).summary()
+    assert (again["status"], again["answered"]) == ("incomplete", first["prompts"] - 7)
+    console = Console(record=True, width=200)
+    print_survey(again, console)
+    assert f"INCOMPLETE: {first['prompts'] - 7} of {first['prompts']} prompts answered" in console.export_text()
+
+
+def test_a_sweep_says_which_runs_are_incomplete(isolated_store: Path) -> None:
+    sw = valuelens.sweep(["synthetic/default"], personas=["japan"], limit=6, n_boot=20, store=isolated_store)
+    summary = sw.summary()
+    assert summary["status"] == "complete"
+    assert [(r["status"], r["answered"]) for r in summary["runs"]] == [("complete", 12), ("complete", 12)]
+    sw.runs[1].run.answered = 5  # what a run interrupted after 5 prompts is assembled with
+    summary = sw.summary()
+    assert summary["status"] == "incomplete" and summary["runs"][1]["status"] == "incomplete"
+    console = Console(record=True, width=200)
+    print_sweep(summary, console)
+    assert "INCOMPLETE: 5 of 12 prompts answered" in console.export_text()
