@@ -142,32 +142,29 @@ async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[di
     labels = list(prompts[0].labels)
     lps = await backend.choice_logprobs(prompts, labels)
     if lps is not None:
-        return [r if isinstance(r, Failed) else _logprob_result(r) for r in lps]
+        return [r if isinstance(r, Failed) else logprob_result(r) for r in lps]
     drawn = await backend.sample(prompts, samples, SAMPLE_MAX_TOKENS)
-    out: list[dict[str, Any] | Failed] = []
-    for prompt, texts in zip(prompts, drawn, strict=True):
-        if isinstance(texts, Failed):
-            out.append(texts)
-            continue
-        picks = [parse_choice(t, prompt.labels) for t in texts]
-        refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
-        counts = {lab: picks.count(lab) for lab in prompt.labels}
-        if not any(counts.values()) and not refused:
-            out.append(Failed(f"no parseable answer in {len(texts)} samples"))
-            continue
-        # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
-        out.append(
-            {
-                "samples": [str(t) for t in texts],
-                "counts": counts,
-                "unparsed": picks.count(None) - refused,
-                "refused": refused,
-            }
-        )
-    return out
+    return [t if isinstance(t, Failed) else samples_result(p, t) for p, t in zip(prompts, drawn, strict=True)]
 
 
-def _logprob_result(r: dict[str, float]) -> dict[str, Any]:
+def samples_result(prompt: Prompt, texts: list[str]) -> dict[str, Any] | Failed:
+    """The stored answer of a sampled prompt: its samples, label counts, unparsed and refused samples."""
+    picks = [parse_choice(t, prompt.labels) for t in texts]
+    refused = sum(1 for t, p in zip(texts, picks, strict=True) if p is None and is_refusal(t))
+    counts = {lab: picks.count(lab) for lab in prompt.labels}
+    if not any(counts.values()) and not refused:
+        return Failed(f"no parseable answer in {len(texts)} samples")
+    # a prompt refused in every sample is an answer of its own kind: stored, counted, no probability
+    return {
+        "samples": [str(t) for t in texts],
+        "counts": counts,
+        "unparsed": picks.count(None) - refused,
+        "refused": refused,
+    }
+
+
+def logprob_result(r: dict[str, float]) -> dict[str, Any]:
+    """The stored answer of a prompt asked for label log-probabilities (with the bounded labels, if any)."""
     bounded = list(getattr(r, "bounded", ()))
     return {"logprobs": dict(r), "bounded": bounded} if bounded else {"logprobs": dict(r)}
 
