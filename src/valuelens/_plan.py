@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -125,16 +126,23 @@ def count_tokens(backend: Backend, prompts: list[Prompt]) -> tuple[int, bool, st
 def measure_prefill(backend: Backend, prompts: list[Prompt]) -> tuple[float, int] | None:
     """(seconds, tokens evaluated) for a few prompts, as a run evaluates them; None without prompts.
 
-    The backend's usage counters are left as they were: a dry run asks nothing."""
-    sample = prompts[:PREFILL_PROMPTS]
+    Evaluated in a worker thread, as the runner does (on this machine llama.cpp ran 10x slower on the
+    main thread), after one warm-up prompt. The backend's usage counters are left as they were."""
+    sample = prompts[1 : PREFILL_PROMPTS + 1] or prompts[:1]
     if not sample or not isinstance(backend, LocalTokenizer):
         return None
+    local = backend
     before = backend.usage.copy()
-    backend.next_token_logits(*backend.tokenize_pieces(["warm up"]))  # the first call sets up buffers
-    evaluated, started = backend.usage.tokens_evaluated, time.perf_counter()
-    for p in sample:
-        backend.next_token_logits(*backend.tokenize_pieces(p.pieces()))
-    seconds, evaluated = time.perf_counter() - started, backend.usage.tokens_evaluated - evaluated
+
+    def timed() -> tuple[float, int]:
+        local.next_token_logits(*local.tokenize_pieces(prompts[0].pieces()))  # page in weights, set up buffers
+        evaluated, started = backend.usage.tokens_evaluated, time.perf_counter()
+        for p in sample:
+            local.next_token_logits(*local.tokenize_pieces(p.pieces()))
+        return time.perf_counter() - started, backend.usage.tokens_evaluated - evaluated
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        seconds, evaluated = pool.submit(timed).result()
     backend.usage.tokens_prompt, backend.usage.tokens_evaluated = before.tokens_prompt, before.tokens_evaluated
     return seconds, evaluated
 
@@ -174,7 +182,7 @@ def plan(
             rate = measured[1] / measured[0]
             seconds = tokens / rate
             seconds_method = (
-                f"prefill measured at {rate:,.0f} tokens/s on {min(len(todo), PREFILL_PROMPTS)} prompts; "
+                f"prefill measured at {rate:,.0f} tokens/s on {min(len(todo) - 1, PREFILL_PROMPTS) or 1} prompts; "
                 "an upper bound: the two orders of an item share a prefix evaluated once"
             )
     return Plan(
