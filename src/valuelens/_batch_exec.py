@@ -24,7 +24,8 @@ from valuelens._engine import (
     logprob_result,
     samples_result,
 )
-from valuelens.backends import Backend, Failed
+from valuelens._spend import Reservation, SpendGuard
+from valuelens.backends import Backend, Failed, Usage
 from valuelens.backends._batch_types import LOGPROBS, SAMPLE, BatchClient, BatchState, LineResult, batch_client
 from valuelens.backends._prices import current_prices
 from valuelens.backends._secrets import scrub
@@ -89,7 +90,9 @@ class _Session:
         self.ledger = BatchLedger(store)
         self.fp = backend.fingerprint
         self.stats = BatchStats(discount=current_prices().batch_discount)
-        self.settled: set[str] = set()  # answered, or failed in this invocation (asked again next run)
+        self.settled: set[str] = set()
+        self.guard: SpendGuard | None = None
+        self.held: dict[str, Reservation] = {}  # answered, or failed in this invocation (asked again next run)
 
     def mine(self) -> list[OpenBatch]:
         """Open batches of this backend whose every prompt belongs to this run (others wait for their run)."""
@@ -99,6 +102,11 @@ class _Session:
         hints = self.ledger.hints(self.fp, keys)
         chunk: list[tuple[str, dict[str, Any], BatchRequest]] = []
         for i, key in enumerate(keys):
+            if self.guard is not None:  # --max-cost: reserve each prompt's worst cost before it is sent
+                held = self.guard.admit([self.prompts[key]])
+                if held is None:
+                    break
+                self.held[key] = held
             mode = hints.get(key, self.client.default_mode)
             lines = self.client.lines(f"q{i}", self.prompts[key], mode, self.samples, SAMPLE_MAX_TOKENS)
             if chunk and len(chunk) + len(lines) > self.max_lines:
@@ -119,6 +127,12 @@ class _Session:
         self.stats.batches_submitted += 1
         self.stats.batch_ids.append(made)
 
+    def settle(self, key: str, lines: list[LineResult]) -> None:
+        held = self.held.pop(key, None)
+        if self.guard is not None and held is not None:
+            used = Usage(len(lines), sum(r.tokens_prompt for r in lines), 0, sum(r.tokens_completion for r in lines))
+            self.guard.settle(held, used)
+
     def fail(self, key: str, reason: str) -> None:
         reason = scrub(reason)
         self.stats.failed += 1
@@ -127,6 +141,7 @@ class _Session:
         self.store.put_response(key, self.backend.name, "choice", error=reason)
 
     def answer(self, key: str, result: dict[str, Any], lines: list[LineResult]) -> None:
+        self.settle(key, lines)
         tp = sum(r.tokens_prompt for r in lines)
         self.stats.model_calls += 1
         self.stats.tokens_prompt += tp
@@ -145,6 +160,8 @@ class _Session:
         for key, reqs in per_key.items():
             got = [by_id.get(r.custom_id) or LineResult(r.custom_id, error=missing) for r in reqs]
             errors = [g for g in got if g.error and not g.no_label]
+            if errors or got[0].no_label:
+                self.settle(key, got)
             if reqs[0].mode == LOGPROBS:
                 if got[0].no_label:  # as live calls do: ask this prompt again by sampling
                     self.ledger.hint(self.fp, key, SAMPLE)
@@ -173,18 +190,21 @@ async def execute_batch(
     options: BatchOptions | None = None,
     on_wait: WaitFn | None = None,
     client: BatchClient | None = None,
+    guard: SpendGuard | None = None,
 ) -> BatchStats:
     """Answer every prompt (key -> prompt) the store has not answered through the provider's batch API.
 
     Open batches of an earlier, interrupted invocation are polled, not submitted again. `progress` gets
     (prompts done, prompts) as batches advance; `on_wait` each polled batch state. Returns the stats of
     this invocation; prompts still waiting at `options.max_wait` are recorded as failed until the next run.
+    With a `guard` (--max-cost, priced at the batch discount), prompts past the limit are not submitted.
     """
     options = options or BatchOptions()
     client = client or batch_client(backend)
     if client is None:
         raise BackendError(f"{backend.name}: --batch works with openai/ and anthropic/ models only")
     s = _Session(backend, client, store, prompts, samples, options.max_lines)
+    s.guard = guard
     cached = store.get_ok(prompts)
     s.stats.cached_calls = len(cached)
     s.settled |= cached.keys()

@@ -149,3 +149,21 @@ def test_batch_cost_is_half_the_list_price(tmp_path: Path, monkeypatch: pytest.M
         full = be.price.cost(stats.tokens_prompt, stats.tokens_completion)
         assert stats.cost_usd(be) == pytest.approx(full / 2) and full > 0
         assert stats.run_stats(1.0, 0, stats.cost_usd(be))["batch"] is True
+
+
+def test_spend_guard_holds_back_prompts_past_the_limit(tmp_path: Path) -> None:
+    from valuelens._plan import request_shape
+    from valuelens._spend import SpendGuard
+    from valuelens.backends import Price
+
+    server, fake = serve(Behaviour(polls=1))
+    with server:
+        be = backend("anthropic", server.url)
+        ps = keyed(be, prompts(10), samples=2)
+        guard = SpendGuard.for_model(1.0, be.name, Price(1.0, 5.0, "2025-10").batched(0.5), request_shape(be, 2))
+        guard.limit_usd = 3.5 * guard.worst_cost([next(iter(ps.values()))])
+        stats = run(be, tmp_path / "s.sqlite", ps, 2, guard=guard)
+        assert stats.model_calls == 3 and len(fake.batches["msgbatch_0"]["lines"]) == 6
+        assert guard.stopped and guard.reserved_usd == pytest.approx(0.0) and 0 < guard.spent_usd <= guard.limit_usd
+        with Store(tmp_path / "s.sqlite") as st:
+            assert len(st.get_ok(ps)) == 3 and st.failures(ps) == {}  # the rest: not asked, asked on a rerun
