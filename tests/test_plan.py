@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from valuelens._engine import prompt_key
-from valuelens._plan import ESTIMATE, estimate_prompt_tokens, plan, request_shape
 from valuelens.backends import get_backend
 from valuelens.backends._prices import current_prices
 from valuelens.prompts import Condition, dilemma_jobs
+from valuelens.runner._execute import prompt_key
+from valuelens.runner._plan import ESTIMATE, estimate_prompt_tokens, plan, request_shape
 from valuelens.store import Store
 from valuelens.suites import load_suite
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from valuelens._plan import RequestShape, estimate_prompt_tokens
-from valuelens._spend import SpendGuard
 from valuelens.backends import Price, Usage
 from valuelens.errors import InputError
 from valuelens.prompts import Prompt
+from valuelens.runner._plan import RequestShape, estimate_prompt_tokens
+from valuelens.runner._spend import SpendGuard
 
 PRICE = Price(1.0, 4.0, "2025-10")  # USD per million tokens
 SHAPE = RequestShape(1, 1, 2, 41, "test")

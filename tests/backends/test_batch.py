@@ -13,11 +13,11 @@ pytest.importorskip("anthropic")
 
 from tests.servers.batch_fake import Behaviour, serve
 
-from valuelens._batch_exec import BatchOptions, execute_batch
-from valuelens._engine import execute, prompt_key
 from valuelens.backends.anthropic import AnthropicBackend
 from valuelens.backends.openai import OpenAIBackend
 from valuelens.prompts import Prompt
+from valuelens.runner._batch_exec import BatchOptions, execute_batch
+from valuelens.runner._execute import execute, prompt_key
 from valuelens.store import Store
 from valuelens.store._batches import BatchLedger
 
@@ -152,9 +152,9 @@ def test_batch_cost_is_half_the_list_price(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_spend_guard_holds_back_prompts_past_the_limit(tmp_path: Path) -> None:
-    from valuelens._plan import request_shape
-    from valuelens._spend import SpendGuard
     from valuelens.backends import Price
+    from valuelens.runner._plan import request_shape
+    from valuelens.runner._spend import SpendGuard
 
     server, fake = serve(Behaviour(polls=1))
     with server:

@@ -16,14 +16,14 @@ pytest.importorskip("anthropic")
 
 from tests.servers.batch_fake import Behaviour, serve
 
-from valuelens._batch_exec import BatchOptions, execute_batch
+from valuelens.runner._batch_exec import BatchOptions, execute_batch
 from valuelens.store import Store
 from valuelens.store._batches import BatchLedger
 
 JOB = """
 import asyncio, sys
-from valuelens._batch_exec import BatchOptions, execute_batch
-from valuelens._engine import prompt_key
+from valuelens.runner._batch_exec import BatchOptions, execute_batch
+from valuelens.runner._execute import prompt_key
 from valuelens.backends.anthropic import AnthropicBackend
 from valuelens.prompts import Prompt
 from valuelens.store import Store
@@ -54,9 +54,9 @@ def test_kill_while_polling_then_resume(tmp_path: Path) -> None:
         assert proc.returncode == -signal.SIGKILL and fake.calls["create"] == 1
         fake.batches["msgbatch_0"]["polls"] = 2  # the provider finishes the batch while no one is polling
 
-        from valuelens._engine import prompt_key
         from valuelens.backends.anthropic import AnthropicBackend
         from valuelens.prompts import Prompt
+        from valuelens.runner._execute import prompt_key
 
         be = AnthropicBackend("claude-x", base_urls=[server.url])
         ps = [Prompt(system=None, user=f"Dilemma {i}: X or Y?", text="") for i in range(8)]

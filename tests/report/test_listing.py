@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from valuelens.report._listing import print_runs, print_sweep
+from valuelens.report import print_runs, print_sweep
 from valuelens.report._terminal import print_run
 
 
