@@ -38,3 +38,9 @@ class BackendError(ValuelensError):
     """A backend could not be created or reached (bad model name, missing file, missing extra)."""
 
     exit_code = 3
+
+
+class CostLimitReached(ValuelensError):
+    """`--max-cost` stopped the run: it is recorded incomplete and a rerun (with a higher limit) resumes it."""
+
+    exit_code = 4

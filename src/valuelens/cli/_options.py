@@ -43,17 +43,34 @@ NBootOpt = Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")]
 SystemPromptOpt = Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")]
 PrincipleOpt = Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")]
 RunIdArg = Annotated[str, typer.Argument(help="Run id or a unique prefix.")]
+# scale (issue 18): prices, batch APIs, dry run, spend limit
+PricesOpt = Annotated[
+    str | None, typer.Option("--prices", metavar="FILE", help="Dated price table (JSON) instead of the bundled one.")
+]
+BatchOpt = Annotated[
+    bool, typer.Option("--batch", help="Send unanswered prompts through the provider's batch API (half price).")
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show prompts, cached answers, tokens and estimated cost; ask nothing.")
+]
+MaxCostOpt = Annotated[
+    float | None, typer.Option("--max-cost", metavar="USD", help="Stop asking once the estimated spend reaches this.")
+]
 
 __all__ = [
     "DEFAULT_MODEL",
     "N_BOOT_STUDY",
     "SAMPLES_PER_ORDER",
     "BaseUrlOpt",
+    "BatchOpt",
+    "DryRunOpt",
     "JsonOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",
+    "MaxCostOpt",
     "ModelOpt",
     "NBootOpt",
+    "PricesOpt",
     "PrincipleOpt",
     "ReportOpt",
     "RunIdArg",

@@ -7,15 +7,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, print_json, progress_bar
+from valuelens.cli._app import app, at_scale, emit, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
+    BatchOpt,
+    DryRunOpt,
     JsonOpt,
     LimitOpt,
     MaxConcurrencyOpt,
+    MaxCostOpt,
     ModelOpt,
+    PricesOpt,
     PrincipleOpt,
     ReportOpt,
     RunIdArg,
@@ -44,13 +48,17 @@ def run(
     max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
     report: ReportOpt = False,
 ) -> None:
     """Ask a dilemma suite in both option orders and show the model's value profile."""
     from valuelens import run as run_suite
     from valuelens.report import print_run
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = run_suite(
             model,
             suite,
@@ -77,17 +85,17 @@ def show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> 
     from valuelens.report import print_summary
 
     summary = load_run(run_id, store=store).summary()
-    print_json(summary) if as_json else print_summary(summary, Console())
+    print_json(summary) if as_json else print_summary(summary, Console(emoji=False))
 
 
 @app.command()
 def runs(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """List the runs in the store, newest first."""
-    from valuelens.report import print_rows
+    from valuelens.report import print_runs
     from valuelens.studies import list_runs
 
     rows = list_runs(store)
-    print_json(rows) if as_json else print_rows(rows, Console())
+    print_json(rows) if as_json else print_runs(rows, Console(emoji=False))
 
 
 @app.command("suites")
@@ -97,7 +105,7 @@ def suites_cmd(as_json: JsonOpt = False) -> None:
     from valuelens.suites import list_suites
 
     rows = list_suites()
-    print_json({"suites": rows}) if as_json else print_suites(rows, Console())
+    print_json({"suites": rows}) if as_json else print_suites(rows, Console(emoji=False))
 
 
 @app.command()

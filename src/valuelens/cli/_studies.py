@@ -7,17 +7,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, emit, print_json, print_report_path, progress_bar
+from valuelens.cli._app import app, at_scale, emit, print_json, print_report_path, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     N_BOOT_STUDY,
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
+    BatchOpt,
+    DryRunOpt,
     JsonOpt,
     LimitOpt,
     MaxConcurrencyOpt,
+    MaxCostOpt,
     ModelOpt,
     NBootOpt,
+    PricesOpt,
     PrincipleOpt,
     ReportOpt,
     SamplesOpt,
@@ -49,12 +53,16 @@ def survey(
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
     from valuelens import survey as run_survey
     from valuelens.report import print_survey
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = run_survey(
             model, against=against, seed=seed, samples=samples, store=store, progress=progress,
             base_url=base_url, timeout=timeout,
@@ -87,12 +95,15 @@ def steer(
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Ask dilemmas without and with a principle; report how far it moves choices toward its values."""
     from valuelens import steer as run_steer
     from valuelens.report import print_steer
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, False, dry_run, max_cost), progress_bar() as progress:
         result = run_steer(
             model,
             principle,
@@ -137,7 +148,7 @@ def compare(
     if as_json:
         print_json(summary)
         return
-    print_comparison(summary, Console())
+    print_comparison(summary, Console(emoji=False))
     for path in summary.get("html", []):
         print_report_path(path)
 
@@ -162,13 +173,17 @@ def utilities(
     max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
     report: ReportOpt = False,
 ) -> None:
     """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
     from valuelens import fit_utilities
     from valuelens.report import print_utilities
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = fit_utilities(
             model,
             outcomes,
@@ -209,12 +224,15 @@ def sweep(
     html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Run every model under a baseline and each persona/principle on the same dilemmas, and compare."""
     from valuelens import sweep as run_sweep
     from valuelens.report import print_sweep, write_sweep_html
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, False, dry_run, max_cost), progress_bar() as progress:
         result = run_sweep(
             model,
             personas=persona or [],
@@ -236,6 +254,6 @@ def sweep(
     if as_json:
         print_json(summary)
         return
-    print_sweep(summary, Console())
+    print_sweep(summary, Console(emoji=False))
     if html:
         print_report_path(summary["report"])

@@ -11,24 +11,33 @@ from valuelens.runner._execute import (
     execute,
     prompt_key,
 )
+from valuelens.runner._plan import Plan, plan
+from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale, scaled
 from valuelens.runner._session import Session, check_connection, open_backend, run_id_of, session
 
 __all__ = [
     "SAMPLES_PER_ORDER",
     "SAMPLE_MAX_TOKENS",
     "ExecStats",
+    "Plan",
+    "PlanReady",
     "ProgressFn",
+    "Scale",
     "Session",
     "answer_kinds",
     "check_connection",
+    "check_scale",
     "choice_params",
+    "current_scale",
     "execute",
     "is_refusal",
     "label_distribution",
     "open_backend",
     "p_first",
     "parse_choice",
+    "plan",
     "prompt_key",
     "run_id_of",
+    "scaled",
     "session",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from valuelens.backends import Backend, Failed, Logprobs, Usage
 from valuelens.backends._base import task_usage
@@ -13,6 +13,9 @@ from valuelens.backends._secrets import scrub
 from valuelens.prompts import Prompt, key_of
 from valuelens.runner._answers import is_refusal, parse_choice
 from valuelens.store import Store
+
+if TYPE_CHECKING:
+    from valuelens.runner._spend import SpendGuard
 
 SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
@@ -116,11 +119,13 @@ async def execute(
     samples: int = SAMPLES_PER_ORDER,
     progress: ProgressFn | None = None,
     max_concurrency: int | None = None,
+    guard: SpendGuard | None = None,
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
     Each answer or failure is committed as it arrives; already answered keys cost no call. Up to
     `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
+    With a `guard` (--max-cost), a batch past the spend limit is not asked (nor stored): the run stays resumable.
     """
     stats = ExecStats()
     cached = store.get_ok(prompts)
@@ -139,6 +144,9 @@ async def execute(
         nonlocal done
         while not queue.empty():
             keys = queue.get_nowait()
+            held = guard.admit([prompts[k] for k in keys]) if guard is not None else None  # --max-cost
+            if guard is not None and held is None:
+                continue
             before: Usage = backend.usage.copy()
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
@@ -147,6 +155,8 @@ async def execute(
             except Exception as exc:  # a failed call fails its prompts; the run goes on
                 results = [Failed(f"{type(exc).__name__}: {exc}")] * len(keys)
             used = scoped if workers > 1 else backend.usage.since(before)  # deltas overlap when concurrent
+            if guard is not None and held is not None:
+                guard.settle(held, used)
             stats.model_calls += len(keys)
             stats.tokens_prompt += used.tokens_prompt
             stats.tokens_evaluated += used.tokens_evaluated

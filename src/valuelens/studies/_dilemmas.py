@@ -81,6 +81,6 @@ def run(
         assert record is not None
         result = assemble_dilemmas(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
-        result.cost_usd = s.stats.cost_usd(s.backend)
+        result.cost_usd, result.prices_date = s.stats.cost_usd(s.backend), s.prices_date()
         s.finish(run_id, len(result.failures), result.seconds)
         return result

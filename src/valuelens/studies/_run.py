@@ -29,6 +29,7 @@ class Run:
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
         kinds: counts of answers of special kinds (bounded log-probabilities, refusals, unparsed samples).
         cost_usd: estimated cost of the invocation, None when the model's price is unknown.
+        prices_date: date of the price table behind `cost_usd` (None without a price).
     """
 
     record: RunRecord
@@ -40,6 +41,7 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    prices_date: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -99,6 +101,7 @@ class Run:
             "tokens_evaluated": inv.tokens_evaluated,
             "tokens_completion": inv.tokens_completion,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "prices_date": self.prices_date,
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
             **{k: self.kinds.get(k, 0) for k in ("bounded", "refused", "refused_samples", "unparsed_samples")},
