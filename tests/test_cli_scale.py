@@ -116,3 +116,21 @@ def test_bad_price_file_and_batch_without_a_batch_api_exit_2(tmp_path: Path) -> 
     with Store(store) as st:
         assert st.list_runs() == []
     assert current_prices().date != "2031-02"  # the CLI's table does not outlive the command
+
+
+def test_batch_run_goes_through_the_batch_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.servers.batch_fake import Behaviour
+    from tests.servers.batch_fake import serve as serve_batches
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    server, fake = serve_batches(Behaviour(polls=0))
+    with server:
+        store = tmp_path / "s.sqlite"
+        args = ["run", "-m", "anthropic/claude-x", "--base-url", server.url, "-n", "2", "--samples", "2"]
+        got = CliRunner().invoke(app, [*args, "--store", str(store), "--batch", "--json"])
+        assert got.exit_code == 0, got.output
+        summary = json.loads(got.stdout)
+        assert summary["model_calls"] == 4 and summary["failed"] == 0 and fake.calls["create"] == 1
+        with Store(store) as st:
+            [rec] = st.list_runs()
+            assert rec.status == "complete" and rec.stats["batch"] is True
