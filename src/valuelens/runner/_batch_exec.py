@@ -64,7 +64,7 @@ class BatchStats(ExecStats):
     batch_ids: list[str] = field(default_factory=list)
 
     def cost_usd(self, backend: Backend) -> float | None:
-        price = getattr(backend, "price", None)
+        price = backend.price
         return None if price is None else price.batched(self.discount).cost(self.tokens_prompt, self.tokens_completion)
 
     def run_stats(self, seconds: float, failed: int, cost_usd: float | None) -> dict[str, Any]:
@@ -221,9 +221,7 @@ async def execute_batch(
             if not await _wait(s, options, started, progress, on_wait):
                 break
     finally:
-        aclose = getattr(backend, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await backend.aclose()
     return s.stats
 
 

@@ -168,7 +168,7 @@ def plan(
     shape = request_shape(backend, samples)
     tokens, exact, method = count_tokens(backend, todo)
     table = current_prices()
-    price = getattr(backend, "price", None)
+    price = backend.price
     if price is not None and batch:
         price = price.batched(table.batch_discount)
     cost = cost_max = None
