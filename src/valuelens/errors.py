@@ -94,3 +94,9 @@ def os_reason(exc: OSError) -> str:
     if exc.errno in _REASONS:
         return _REASONS[exc.errno]
     return exc.strerror or (os.strerror(exc.errno) if exc.errno else type(exc).__name__)
+
+
+class CostLimitReached(ValuelensError):
+    """`--max-cost` stopped the run: it is recorded incomplete and a rerun (with a higher limit) resumes it."""
+
+    exit_code = 4

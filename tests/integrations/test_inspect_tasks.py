@@ -116,6 +116,15 @@ def test_inspect_cli_runs_the_task_with_an_openai_compatible_provider(tmp_path: 
             "none",
             "--max-retries",
             "1",
+            # With click 8.4 Inspect's optional-value flags read as given when absent (its callback sees no
+            # DEFAULT source), so --batch meant the Batch API (POST /v1/files) and --cache a 7-day cache:
+            # say off explicitly, as a user on that click must too.
+            "--batch",
+            "false",
+            "--cache",
+            "false",
+            "--sample-shuffle",
+            "false",
         ]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -188,20 +189,29 @@ def split_half_reliability(
     for s in range(n_splits):
         both = present[2 * s] & present[2 * s + 1]
         counts.append(both.sum())
-        rs.append(stats.spearmanr(fits[2 * s, both], fits[2 * s + 1, both])[0] if both.sum() >= 3 else np.nan)
+        rs.append(_spearman(fits[2 * s, both], fits[2 * s + 1, both]))
     r = np.array(rs, dtype=float)
+    r = r[np.isfinite(r)]  # splits without three shared, varying values say nothing
     tail = 100 * (1 - level) / 2
     corrected = _spearman_brown(r)
+    mean = float(np.mean(r)) if r.size else math.nan
     return SplitHalf(
-        reliability=float(_spearman_brown(np.nanmean(r))),
-        low=float(np.nanpercentile(corrected, tail)),
-        high=float(np.nanpercentile(corrected, 100 - tail)),
-        mean_spearman=float(np.nanmean(r)),
+        reliability=float(_spearman_brown(mean)),
+        low=float(np.percentile(corrected, tail)) if r.size else math.nan,
+        high=float(np.percentile(corrected, 100 - tail)) if r.size else math.nan,
+        mean_spearman=mean,
         n_splits=n_splits,
         n_items=len(items),
         n_values=float(np.mean(counts)),
         level=level,
     )
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation; NaN (without a warning) when fewer than 3 pairs or either side is constant."""
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return math.nan
+    return float(stats.spearmanr(a, b)[0])
 
 
 def reliability_verdict(split_half: SplitHalf, utilities: ValueUtilities | None = None) -> str:

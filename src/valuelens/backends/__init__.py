@@ -1,7 +1,7 @@
 """Backends: one module per provider behind the two-method contract in `_base.py`."""
 
 from valuelens.backends._base import Backend, BackendBase, Failed, Logprobs, Refusal, Usage
-from valuelens.backends._prices import Price, price_of
+from valuelens.backends._prices import Price, PriceTable, current_prices, load_prices, price_of, use_prices
 from valuelens.backends._registry import DEFAULT_MODEL, PROVIDERS, get_backend
 
 __all__ = [
@@ -12,8 +12,12 @@ __all__ = [
     "Failed",
     "Logprobs",
     "Price",
+    "PriceTable",
     "Refusal",
     "Usage",
+    "current_prices",
     "get_backend",
+    "load_prices",
     "price_of",
+    "use_prices",
 ]

@@ -72,7 +72,7 @@ def annotate(
         return
     for note in result.notes:
         typer.echo(note, err=True)
-    print_annotation(summary, target, Console())
+    print_annotation(summary, target, Console(emoji=False))
 
 
 @app.command("import-inspect")
@@ -86,4 +86,4 @@ def import_inspect_cmd(
     from valuelens.report import print_run
 
     summary = import_inspect(log, store=store).summary()
-    print_json(summary) if as_json else print_run(summary, Console())
+    print_json(summary) if as_json else print_run(summary, Console(emoji=False))

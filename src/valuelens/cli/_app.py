@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from valuelens.errors import Interrupted, ValuelensError
 
-err = Console(stderr=True)
+err = Console(stderr=True, emoji=False)
 
 
 def user_error_code(exc: BaseException) -> int | None:
@@ -91,7 +91,7 @@ def print_json(obj: Any) -> None:
 
 
 def print_report_path(path: Any) -> None:
-    Console().print(f"Report: {path}", highlight=False, soft_wrap=True)
+    Console(emoji=False).print(f"Report: {path}", highlight=False, soft_wrap=True)
 
 
 def exit_for_failures(result: Any, strict: bool) -> None:
@@ -135,8 +135,30 @@ def emit(result: Any, as_json: bool, printer: Callable[[dict[str, Any], Console]
     if as_json:
         print_json(summary)
     else:
-        printer(summary, Console())
+        printer(summary, Console(emoji=False))
         if "report" in summary:
             print_report_path(summary["report"])
     if unwritten is not None:
         raise unwritten
+
+
+@contextmanager
+def at_scale(
+    as_json: bool, prices: str | None = None, batch: bool = False, dry_run: bool = False, max_cost: float | None = None
+) -> Iterator[None]:
+    """Run a study command with --prices, --batch, --dry-run and --max-cost; a dry run prints its plan and exits 0."""
+    from valuelens.backends import use_prices
+    from valuelens.report._listings import print_plain
+    from valuelens.runner import PlanReady, scaled
+
+    if prices is not None:
+        use_prices(prices)  # before any backend is made; a bad file is an InputError (exit 2)
+    try:
+        with scaled(batch, dry_run, max_cost):
+            yield
+    except PlanReady as done:
+        print_json(done.plan.to_dict()) if as_json else print_plain(done.plan.lines(), Console(emoji=False))
+        raise typer.Exit(0) from None
+    finally:
+        if prices is not None:
+            use_prices(None)

@@ -56,18 +56,35 @@ ShardOpt = Annotated[
     typer.Option("--shard", metavar="I/N", help="Ask only shard I of N of the prompts (merge stores afterwards)."),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 1 when any prompt failed (default: when all did).")]
+# scale (issue 18): prices, batch APIs, dry run, spend limit
+PricesOpt = Annotated[
+    str | None, typer.Option("--prices", metavar="FILE", help="Dated price table (JSON) instead of the bundled one.")
+]
+BatchOpt = Annotated[
+    bool, typer.Option("--batch", help="Send unanswered prompts through the provider's batch API (half price).")
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show prompts, cached answers, tokens and estimated cost; ask nothing.")
+]
+MaxCostOpt = Annotated[
+    float | None, typer.Option("--max-cost", metavar="USD", help="Stop asking once the estimated spend reaches this.")
+]
 
 __all__ = [
     "DEFAULT_MODEL",
     "N_BOOT_STUDY",
     "SAMPLES_PER_ORDER",
     "BaseUrlOpt",
+    "BatchOpt",
+    "DryRunOpt",
     "JsonOpt",
     "LensOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",
+    "MaxCostOpt",
     "ModelOpt",
     "NBootOpt",
+    "PricesOpt",
     "PrincipleOpt",
     "ReportOpt",
     "RunIdArg",

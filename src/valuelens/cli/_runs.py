@@ -7,16 +7,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, check_report_folder, emit, exit_for_failures, print_json, progress_bar
+from valuelens.cli._app import app, at_scale, check_report_folder, emit, exit_for_failures, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
+    BatchOpt,
+    DryRunOpt,
     JsonOpt,
     LensOpt,
     LimitOpt,
     MaxConcurrencyOpt,
+    MaxCostOpt,
     ModelOpt,
+    PricesOpt,
     PrincipleOpt,
     ReportOpt,
     RunIdArg,
@@ -48,6 +52,10 @@ def run(
     max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
     report: ReportOpt = False,
     lens: LensOpt = None,
     lexicon: Annotated[
@@ -70,7 +78,7 @@ def run(
 
     check_lens(lens)
     check_report_folder(report)
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = run_suite(
             model,
             suite,
@@ -115,10 +123,10 @@ def show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, len
     if as_json:
         print_json(summary)
         return
-    print_summary(summary, Console())
+    print_summary(summary, Console(emoji=False))
     if lens:
         try:
-            print_lens(summary, lens, Console())
+            print_lens(summary, lens, Console(emoji=False))
         except ValueError as exc:  # a survey or utilities run has no theory lenses
             raise InputError(f"{run_id}: {exc}") from None
 
@@ -126,11 +134,11 @@ def show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, len
 @app.command()
 def runs(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """List the runs in the store, newest first."""
-    from valuelens.report import print_rows
+    from valuelens.report import print_runs
     from valuelens.studies import list_runs
 
     rows = list_runs(store)
-    print_json(rows) if as_json else print_rows(rows, Console())
+    print_json(rows) if as_json else print_runs(rows, Console(emoji=False))
 
 
 @app.command("suites")
@@ -140,7 +148,7 @@ def suites_cmd(as_json: JsonOpt = False) -> None:
     from valuelens.suites import list_suites
 
     rows = list_suites()
-    print_json({"suites": rows}) if as_json else print_suites(rows, Console())
+    print_json({"suites": rows}) if as_json else print_suites(rows, Console(emoji=False))
 
 
 @app.command()

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from valuelens.cli._app import (
     app,
+    at_scale,
     check_report_folder,
     emit,
     exit_for_failures,
@@ -21,11 +22,15 @@ from valuelens.cli._options import (
     N_BOOT_STUDY,
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
+    BatchOpt,
+    DryRunOpt,
     JsonOpt,
     LimitOpt,
     MaxConcurrencyOpt,
+    MaxCostOpt,
     ModelOpt,
     NBootOpt,
+    PricesOpt,
     PrincipleOpt,
     ReportOpt,
     SamplesOpt,
@@ -61,12 +66,16 @@ def survey(
     as_json: JsonOpt = False,
     shard: ShardOpt = None,
     strict: StrictOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
     from valuelens import survey as run_survey
     from valuelens.report import print_survey
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = run_survey(
             model, against=against, seed=seed, samples=samples, store=store, progress=progress,
             base_url=base_url, timeout=timeout, shard=shard,
@@ -100,12 +109,15 @@ def steer(
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Ask dilemmas without and with a principle; report how far it moves choices toward its values."""
     from valuelens import steer as run_steer
     from valuelens.report import print_steer
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, False, dry_run, max_cost), progress_bar() as progress:
         result = run_steer(
             model,
             principle,
@@ -150,7 +162,7 @@ def compare(
     if as_json:
         print_json(summary)
         return
-    print_comparison(summary, Console())
+    print_comparison(summary, Console(emoji=False))
     for path in summary.get("html", []):
         print_report_path(path)
 
@@ -175,6 +187,10 @@ def utilities(
     max_concurrency: MaxConcurrencyOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
     report: ReportOpt = False,
 ) -> None:
     """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
@@ -182,7 +198,7 @@ def utilities(
     from valuelens.report import print_utilities
 
     check_report_folder(report)
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = fit_utilities(
             model,
             outcomes,
@@ -223,6 +239,9 @@ def sweep(
     html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Run every model under a baseline and each persona/principle on the same dilemmas, and compare."""
     from valuelens import sweep as run_sweep
@@ -231,7 +250,7 @@ def sweep(
 
     if html is not None:
         check_output(html, "report")  # before the sweep, not after it
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, False, dry_run, max_cost), progress_bar() as progress:
         result = run_sweep(
             model,
             personas=persona or [],
@@ -253,6 +272,6 @@ def sweep(
     if as_json:
         print_json(summary)
         return
-    print_sweep(summary, Console())
+    print_sweep(summary, Console(emoji=False))
     if html is not None:
         print_report_path(summary["report"])

@@ -4,7 +4,14 @@ from valuelens.report._comparison import render_comparison_html, write_compariso
 from valuelens.report._export import FORMATS, choice_rows, choices_frame, export_frame, values_frame
 from valuelens.report._figures import figure_svgs, write_figures
 from valuelens.report._html import default_report_path, render_report_html, write_report
-from valuelens.report._listings import print_annotation, print_rows, print_store_check, print_suites
+from valuelens.report._listings import (
+    print_annotation,
+    print_rows,
+    print_runs,
+    print_store_check,
+    print_suites,
+    runs_table,
+)
 from valuelens.report._studies import print_comparison, print_steer, print_survey, print_sweep
 from valuelens.report._sweep_html import write_sweep_html
 from valuelens.report._terminal import bias_sentence, print_lens, print_run, print_summary, values_table
@@ -23,6 +30,7 @@ __all__ = [
     "print_lens",
     "print_rows",
     "print_run",
+    "print_runs",
     "print_steer",
     "print_store_check",
     "print_suites",
@@ -32,6 +40,7 @@ __all__ = [
     "print_utilities",
     "render_comparison_html",
     "render_report_html",
+    "runs_table",
     "values_frame",
     "values_table",
     "write_comparison_pages",

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 
 def print_rows(rows: list[dict[str, Any]], console: Console, first: str = "run_id") -> None:
@@ -56,3 +57,35 @@ def print_store_check(summary: dict[str, Any], console: Console) -> None:
         lines.append(f"Copy what is readable: valuelens store check {summary['store']} --salvage NEW.sqlite")
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+RUN_COLUMNS = ("run_id", "kind", "model", "suite", "status", "answered", "calls", "failed")
+
+
+def runs_table(rows: list[dict[str, Any]]) -> Table:
+    """The `runs` listing: run ids always whole (copyable at 80 columns); long names fold instead."""
+    width = max((len(str(r["run_id"])) for r in rows), default=6)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("run_id", no_wrap=True, min_width=width)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("model", overflow="fold", ratio=3)
+    table.add_column("suite", overflow="fold", ratio=2)
+    table.add_column("status", no_wrap=True)
+    table.add_column("answered", justify="right", no_wrap=True)
+    table.add_column("calls", justify="right", no_wrap=True)
+    table.add_column("failed", justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(*(Text(str(r.get(c, ""))) for c in RUN_COLUMNS))
+    return table
+
+
+def print_runs(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    """`valuelens runs`: user text (ids, models, suite paths) printed as typed, never as markup."""
+    (console or Console(emoji=False)).print(runs_table(rows))
+
+
+def print_plain(lines: list[str], console: Console | None = None) -> None:
+    """Print lines exactly as given: no markup, no emoji codes, no highlighting, no wrapping of paths."""
+    console = console or Console(emoji=False)
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)

@@ -154,16 +154,23 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
         )
 
 
-def print_sweep(s: dict[str, Any], console: Console) -> None:
+def sweep_lines(s: dict[str, Any]) -> list[str]:
     """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
+    out = []
     for run in s["runs"]:
         if note := incomplete_note(run):
-            console.print(f"[bold red]{run['model']} | {run['condition']}: {note}[/]", highlight=False)
+            out.append(f"{run['model']} | {run['condition']}: {note}")
     for sh in s["shifts"]:
         moved = ", ".join(f"{v['value']} {v['difference']:+.2f}" for v in sh["significant"]) or sh.get("error", "none")
-        console.print(
-            f"{sh['model']} | {sh['condition']}: {len(sh['significant'])} values moved (Holm): {moved}", highlight=False
-        )
+        out.append(f"{sh['model']} | {sh['condition']}: {len(sh['significant'])} values moved (Holm): {moved}")
     for st in s["steerability"]:
         effect = "n/a" if st["effect"] is None else f"{st['effect']:+.2f} [{st['ci_low']:+.2f}, {st['ci_high']:+.2f}]"
-        console.print(f"{st['model']} | {st['condition']}: steering effect {effect} ({st['verdict']})", highlight=False)
+        out.append(f"{st['model']} | {st['condition']}: steering effect {effect} ({st['verdict']})")
+    return out
+
+
+def print_sweep(s: dict[str, Any], console: Console) -> None:
+    """The sweep's lines as plain text: a persona named "japan" prints as typed, not as an emoji."""
+    from valuelens.report._listings import print_plain
+
+    print_plain(sweep_lines(s), console)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from valuelens.report._panels import incomplete_note
 
@@ -48,7 +50,7 @@ def values_table(rows: list[dict[str, Any]], title: str) -> Table:
         table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for r in rows:
-        cells = [r["value"]]
+        cells: list[str | Text] = [Text(str(r["value"]))]  # value names may come from a user's suite
         if with_utility:
             cells += [
                 f"{r['utility']:+.2f} [{r['utility_ci_low']:+.1f}, {r['utility_ci_high']:+.1f}]",
@@ -105,17 +107,18 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     shown_for = values[:TOP]
     shown_against = list(reversed(values[-TOP:])) if len(values) > TOP else []
     console.print(
-        f"[bold]{summary['model']}[/] on suite [bold]{summary['suite']}[/]: {summary['items']} dilemmas, "
-        "both option orders. Utility: Bradley-Terry, 0 = the average value, 95% Laplace interval; "
-        "score: 100*(chosen - passed over)/(both), crediting every value on the chosen action, so it can "
-        "disagree with the utility. Green/red: differs from average (Holm)."
+        f"[bold]{escape(str(summary['model']))}[/] on suite [bold]{escape(str(summary['suite']))}[/]: "
+        f"{summary['items']} dilemmas, both option orders. Utility: Bradley-Terry, 0 = the average value, "
+        "95% Laplace interval; score: 100*(chosen - passed over)/(both), crediting every value on the chosen action, "
+        "so it can disagree with the utility. Green/red: differs from average (Holm).",
+        emoji=False,
     )
     console.print(values_table(shown_for, "Values chosen most"))
     if shown_against:
         console.print(values_table(shown_against, "Values chosen least"))
     verdict = (summary.get("reliability") or {}).get("verdict")
     if verdict:
-        console.print(f"[bold]Reliability:[/] {verdict}")
+        console.print(f"[bold]Reliability:[/] {escape(str(verdict))}", emoji=False)
     else:
         significant = sum(1 for r in values if significance(r))
         console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
@@ -128,7 +131,9 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
-        f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
+        f"{failed}, {summary['seconds']:.1f} s. Stored in {escape(str(summary['store']))}",
+        emoji=False,
+        soft_wrap=True,
     )
     if summary.get("dailydilemmas_protocol"):
         from valuelens.report._dd_protocol import print_protocol

@@ -13,6 +13,8 @@ from valuelens.runner._execute import (
     prompt_key,
     samples_result,
 )
+from valuelens.runner._plan import Plan, plan
+from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale, scaled
 from valuelens.runner._session import Session, check_connection, open_backend, run_id_of, session
 from valuelens.runner._shard import Shard, in_shard, parse_shard
 
@@ -20,12 +22,17 @@ __all__ = [
     "SAMPLES_PER_ORDER",
     "SAMPLE_MAX_TOKENS",
     "ExecStats",
+    "Plan",
+    "PlanReady",
     "ProgressFn",
+    "Scale",
     "Session",
     "Shard",
     "answer_kinds",
     "check_connection",
+    "check_scale",
     "choice_params",
+    "current_scale",
     "execute",
     "in_shard",
     "is_refusal",
@@ -35,8 +42,10 @@ __all__ = [
     "p_first",
     "parse_choice",
     "parse_shard",
+    "plan",
     "prompt_key",
     "run_id_of",
     "samples_result",
+    "scaled",
     "session",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from valuelens.backends import Backend, Failed, Logprobs, Usage
 from valuelens.backends._base import task_usage
@@ -14,6 +14,9 @@ from valuelens.errors import Interrupted
 from valuelens.prompts import Prompt, key_of
 from valuelens.runner._answers import is_refusal, parse_choice
 from valuelens.store import Lease, ResponseRow, Store
+
+if TYPE_CHECKING:
+    from valuelens.runner._spend import SpendGuard
 
 SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
@@ -121,12 +124,14 @@ async def execute(
     samples: int = SAMPLES_PER_ORDER,
     progress: ProgressFn | None = None,
     max_concurrency: int | None = None,
+    guard: SpendGuard | None = None,
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
     The answers and failures of each batch are committed together as it arrives; already answered
     keys cost no call. Up to
     `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
+    With a `guard` (--max-cost), a batch past the spend limit is not asked (nor stored): the run stays resumable.
     """
     stats = ExecStats()
     cached = store.get_ok(prompts)
@@ -149,6 +154,12 @@ async def execute(
             keys = lease.take(queue.get_nowait())
             if not keys:
                 continue
+            held = None
+            if guard is not None:  # --max-cost: ask only what the limit still allows
+                fits, held = guard.admit_prefix([prompts[k] for k in keys])
+                keys = keys[:fits]
+                if not keys:
+                    continue
             before: Usage = backend.usage.copy()
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
@@ -157,6 +168,8 @@ async def execute(
             except Exception as exc:  # a failed call fails its prompts; the run goes on
                 results = [Failed(f"{type(exc).__name__}: {exc}")] * len(keys)
             used = scoped if workers > 1 else backend.usage.since(before)  # deltas overlap when concurrent
+            if guard is not None and held is not None:
+                guard.settle(held, used)
             stats.model_calls += len(keys)
             stats.tokens_prompt += used.tokens_prompt
             stats.tokens_evaluated += used.tokens_evaluated

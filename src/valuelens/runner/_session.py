@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from valuelens.backends import Backend, get_backend
-from valuelens.errors import InputError
+from valuelens.backends._prices import current_prices
+from valuelens.errors import CostLimitReached, InputError
 from valuelens.prompts import Prompt
+from valuelens.runner._batch_exec import BatchOptions, BatchStats, execute_batch
 from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
+from valuelens.runner._plan import plan
+from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale
+from valuelens.runner._spend import SpendGuard
 from valuelens.store import Store
 
 STAT_FIELDS = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "failed")
@@ -71,6 +76,9 @@ class Session:
     samples: int = SAMPLES_PER_ORDER
     started: float = field(default_factory=time.perf_counter)
     stats: ExecStats = field(default_factory=ExecStats)
+    scale: Scale = field(default_factory=Scale)
+    guard: SpendGuard | None = None
+    run_id: str | None = None
 
     def key(self, prompt: Prompt) -> str:
         """The cache key of a choice prompt asked of this backend."""
@@ -85,19 +93,38 @@ class Session:
         payloads: dict[str, dict[str, Any]],
     ) -> str:
         """Record (or resume) the run that `spec` identifies, with its items; returns its id."""
-        run_id = run_id_of(spec)
+        run_id = self.run_id = run_id_of(spec)
         be = self.backend
+        if self.scale.dry_run:  # --dry-run: nothing is stored
+            return run_id
         self.store.begin_run(run_id, kind, be.name, be.fingerprint, suite, spec, items, payloads)
         return run_id
 
     def ask(self, prompts: dict[str, Prompt], progress: ProgressFn | None = None) -> ExecStats:
         """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`."""
         step = progress or self.progress
-        got = asyncio.run(execute(self.backend, self.store, prompts, self.samples, step, self.concurrency))
+        got = self._scaled_ask(prompts, step)
         for name in STAT_FIELDS:
             setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
         self.stats.failures.update(got.failures)
+        if self.guard is not None and self.guard.stopped:  # --max-cost: record what was asked, then stop
+            if self.run_id is not None:
+                self.finish(self.run_id, got.failed + self.guard.refused)
+            raise CostLimitReached(self.guard.message())
         return got
+
+    def _scaled_ask(self, prompts: dict[str, Prompt], step: ProgressFn | None) -> ExecStats:
+        """--dry-run: the plan, asking nothing; --batch: through the batch API; else live, within --max-cost."""
+        be, st, guard = self.backend, self.store, self.guard
+        if self.scale.dry_run:
+            raise PlanReady(plan(be, prompts, st, self.samples, batch=self.scale.batch))
+        if self.scale.batch:
+            return asyncio.run(execute_batch(be, st, prompts, self.samples, step, BatchOptions(), guard=guard))
+        return asyncio.run(execute(be, st, prompts, self.samples, step, self.concurrency, guard))
+
+    def prices_date(self) -> str | None:
+        """The date of the price table behind `stats.cost_usd`, None when the model has no price."""
+        return None if self.backend.price is None else current_prices().date
 
     @property
     def seconds(self) -> float:
@@ -108,6 +135,7 @@ class Session:
         one `--shard` was asked) with what this invocation cost."""
         secs = self.seconds if seconds is None else seconds
         stats = self.stats.run_stats(secs, failed, self.stats.cost_usd(self.backend))
+        stats["prices_date"] = self.prices_date()
         self.store.finish_run(run_id, "complete" if not failed and not partial else "incomplete", stats)
 
 
@@ -138,7 +166,10 @@ def session(
     try:
         with Store(store) as st:
             concurrency = max_concurrency if backend is not None else None
-            yield Session(be, st, concurrency, progress, samples, started)
+            scale = current_scale()  # --batch / --dry-run / --max-cost, checked before the run begins
+            guard = check_scale(scale, be, samples)
+            stats = BatchStats(discount=current_prices().batch_discount) if scale.batch else ExecStats()
+            yield Session(be, st, concurrency, progress, samples, started, stats, scale, guard)
     finally:
         if backend is None:
             be.close()

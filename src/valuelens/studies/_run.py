@@ -36,6 +36,7 @@ class Run:
         protocol: the DailyDilemmas-protocol comparison when the run asked for it (`run(protocol=...)`).
         answered: prompts of the run with an answer in the store (None when unknown); fewer than
             `prompts` makes the run incomplete.
+        prices_date: date of the price table behind `cost_usd` (None without a price).
     """
 
     record: RunRecord
@@ -50,6 +51,7 @@ class Run:
     lexicon: TheoryMap | None = None
     protocol: dict[str, Any] | None = None
     answered: int | None = None
+    prices_date: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -109,6 +111,7 @@ class Run:
             "tokens_evaluated": inv.tokens_evaluated,
             "tokens_completion": inv.tokens_completion,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "prices_date": self.prices_date,
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
             **status_fields(self.answered, len(self.table) * 2),

@@ -175,7 +175,7 @@ def fit_utilities(
         assert record is not None
         result = assemble(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
-        result.cost_usd = s.stats.cost_usd(s.backend)
+        result.cost_usd, result.prices_date = s.stats.cost_usd(s.backend), s.prices_date()
         s.finish(run_id, len(result.failures) + result.unanswered, result.seconds)
         result.record = s.store.get_run(run_id) or record
         return result

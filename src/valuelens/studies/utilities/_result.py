@@ -68,6 +68,7 @@ class UtilitiesRun:
     invocation: ExecStats | None = None
     seconds: float = 0.0
     cost_usd: float | None = None
+    prices_date: str | None = None
     unanswered: int = 0
 
     @property
@@ -192,6 +193,7 @@ class UtilitiesRun:
             "tokens_evaluated": inv.tokens_evaluated,
             "tokens_completion": inv.tokens_completion,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "prices_date": self.prices_date,
             "seconds": round(self.seconds, 3),
             "budget": spec.get("budget"),
             "comparisons": int(train.sum()),

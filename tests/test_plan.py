@@ -1,0 +1,78 @@
+"""The dry-run planner: counts, tokens (exact or marked estimate), dated cost, local prefill time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from valuelens.backends import get_backend
+from valuelens.backends._prices import current_prices
+from valuelens.prompts import Condition, dilemma_jobs
+from valuelens.runner._execute import prompt_key
+from valuelens.runner._plan import ESTIMATE, estimate_prompt_tokens, plan, request_shape
+from valuelens.store import Store
+from valuelens.suites import load_suite
+
+
+def _prompts(backend, n: int = 6, samples: int = 10):
+    jobs = dilemma_jobs(load_suite("core").dilemmas[:n], Condition())
+    return {prompt_key(backend, j.prompt, samples): j.prompt for j in jobs}
+
+
+def test_counts_what_the_store_answers_and_marks_estimates(tmp_path: Path) -> None:
+    be = get_backend("synthetic/default")
+    prompts = _prompts(be)
+    keys = list(prompts)
+    with Store(tmp_path / "s.sqlite") as st:
+        for k in keys[:4]:
+            st.put_response(k, be.name, "choice", {"logprobs": {"A": -0.1, "B": -2.3}})
+        st.put_response(keys[4], be.name, "choice", error="timeout")
+        p = plan(be, prompts, st)
+    assert (p.prompts, p.cached, p.to_ask, p.failed_before, p.requests) == (12, 4, 8, 1, 8)
+    assert p.tokens_prompt == sum(estimate_prompt_tokens(prompts[k]) for k in keys[4:])
+    assert not p.tokens_exact and p.tokens_method == ESTIMATE
+    assert p.cost_usd is None and p.seconds is None
+    assert p.prices_date == current_prices().date
+    text = "\n".join(p.lines())
+    assert "12 prompts, 4 answered in the store, 8 to ask" in text and ESTIMATE in text
+    assert f"no price for this model (prices of {p.prices_date})" in text
+    assert p.to_dict()["to_ask"] == 8
+
+
+def test_official_openai_cost_uses_the_dated_table_and_batch_halves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")
+    be = get_backend("openai/gpt-4o-mini")  # no call is made: the planner never asks a remote model
+    prompts = _prompts(be, 3)
+    with Store(tmp_path / "s.sqlite") as st:
+        live, batch = plan(be, prompts, st), plan(be, prompts, st, batch=True)
+    tokens = live.tokens_prompt
+    assert live.cost_usd == pytest.approx((tokens * 0.15 + 6 * 0.60) / 1e6)
+    assert live.cost_usd_max == pytest.approx((2 * tokens * 0.15 + 6 * 41 * 0.60) / 1e6)
+    assert batch.cost_usd == pytest.approx(live.cost_usd / 2) and batch.batch
+    assert f"prices of {current_prices().date} (bundled)" in "\n".join(live.lines())
+
+
+def test_request_shapes() -> None:
+    assert request_shape(get_backend("synthetic/default"), 10).requests == 1
+
+
+@pytest.mark.embedded
+def test_local_gguf_tokens_are_exact_and_time_is_measured(tmp_path: Path) -> None:
+    from valuelens.backends.llamacpp import LlamaCppBackend
+
+    be = LlamaCppBackend()
+    try:
+        prompts = _prompts(be, 4)
+        with Store(tmp_path / "s.sqlite") as st:
+            p = plan(be, prompts, st)
+        assert p.tokens_exact and p.tokens_prompt == sum(
+            len(be.tokenize_pieces(x.pieces())[0]) for x in prompts.values()
+        )
+        assert p.seconds is not None and p.seconds > 0 and "prefill measured" in (p.seconds_method or "")
+        assert be.usage.tokens_prompt == 0  # the dry run leaves the counters as they were
+    finally:
+        be.close()
