@@ -1,0 +1,1 @@
+"""One invocation path: backend -> begin run -> execute -> finish -> close; answer reading."""
