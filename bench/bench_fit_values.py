@@ -17,7 +17,7 @@ from scipy import special
 from valuelens.analysis._compare import compare_tables
 from valuelens.analysis._reliability import split_half_reliability
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import fit_value_utilities
+from valuelens.analysis._value_utilities import fit_value_utilities
 
 
 def synthetic(n_dilemmas: int, n_values: int, seed: int) -> tuple[ChoiceTable, ChoiceTable]:

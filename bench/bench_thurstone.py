@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from valuelens.analysis._active import random_pairs
 from valuelens.analysis._coherence import holdout_metrics
-from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
+from valuelens.analysis._thurstone import ThurstonianModel
 
 
 class TrueModel:
@@ -62,7 +62,7 @@ def machine() -> str:
 def bench(n: int, m: int, repeats: int, target: float) -> None:
     truth, pairs, p = world(n, m, seed=0)
     train, p_train, test, p_test = pairs[:m], p[:m], pairs[m:], p[m:]
-    for label, make in (("Thurstonian", ThurstonianModel), ("Bradley-Terry", BradleyTerryModel)):
+    for label, make in (("Thurstonian", ThurstonianModel),):
         make().fit(train, p_train, n)  # warm-up: imports, caches
         walls, cpus = [], []
         for _ in range(repeats):

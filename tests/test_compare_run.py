@@ -82,7 +82,9 @@ def test_cli_compare_json_and_html(tmp_path: Path) -> None:
     assert s["runs"][1]["condition"]["principle"] == "Always be kind."
     c = s["comparisons"][0]
     assert {"a", "b", "n_shared", "spearman", "aitchison", "significant", "values", "theories"} <= set(c)
-    assert set(c["aitchison"]) == {"value", "ci_low", "ci_high", "n"}
+    assert set(c["aitchison"]) == {"value", "ci_low", "ci_high", "n", "plugin", "bias_corrected"}
+    assert c["aitchison"]["ci_low"] <= c["aitchison"]["value"] <= c["aitchison"]["ci_high"]
+    assert c["verdict"]["min_n"] == 10
     assert {"value", "utility_a", "utility_b", "difference", "ci_low", "ci_high", "p_value", "p_holm"} <= set(
         c["values"][0]
     )

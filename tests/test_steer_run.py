@@ -35,7 +35,8 @@ def test_planted_effect_is_detected_with_its_sign() -> None:
         assert e.effect > 0 and e.ci_low > 0, name
         assert e.effect == pytest.approx(e.p_steered - e.p_baseline)
         s = result.summary()
-        assert s["verdict"].startswith("Steerable") and s["eligible"] == s["dilemmas"] == e.n
+        assert s["verdict"] == "steerable" and s["verdict_text"].startswith("Steerable")
+        assert s["eligible"] == s["dilemmas"] == e.n
         assert all(
             supported_side(d.action_a.values, d.action_b.values, set(p.supports), set(p.opposes))
             for d in result.baseline.dilemmas
@@ -51,6 +52,22 @@ def test_unsteerable_model_shows_no_effect() -> None:
         e = valuelens.steer("synthetic/default?steer=0", name, n_boot=500).effect
         assert e.ci_low <= 0 <= e.ci_high, (name, e.effect, e.ci_low, e.ci_high)
         assert abs(e.effect) < 0.05
+
+
+def test_two_dilemmas_get_no_verdict() -> None:
+    # "You like cats." is no bundled principle: the synthetic model is not steered, and only
+    # 2 core dilemmas pit honesty/compassion against wealth/status (a bootstrap once said "Steerable").
+    result = valuelens.steer(
+        "synthetic/default",
+        system_prompt="You like cats.",
+        supports=["honesty", "compassion"],
+        opposes=["wealth", "status"],
+        n_boot=100,
+    )
+    s = result.summary()
+    assert result.effect.n == 2 and s["verdict"] is None
+    assert "too few dilemmas (n = 2) for a verdict" in s["verdict_text"]
+    assert s["verdict_text"].startswith("No verdict") and result.effect.ci_low <= 0 <= result.effect.ci_high
 
 
 def test_baseline_reuses_a_plain_run_and_system_prompt_path(tmp_path: Path) -> None:

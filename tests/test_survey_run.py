@@ -10,13 +10,14 @@ from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 import valuelens
-from valuelens._engine import label_distribution
-from valuelens._survey_run import _rating, load_survey_run
 from valuelens.backends.synthetic import SyntheticBackend
 from valuelens.cli import app
 from valuelens.errors import InputError
 from valuelens.prompts import SCALE_LABELS, agreement, survey_prompt
+from valuelens.runner import label_distribution
 from valuelens.store import Store
+from valuelens.studies import load_survey_run
+from valuelens.studies._survey_result import _rating
 from valuelens.suites import load_survey
 
 runner = CliRunner()

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 import valuelens
 from valuelens import UtilitiesRun, fit_utilities
-from valuelens._utilities_run import HELDOUT, TRAINING
 from valuelens.analysis import exchange_rates
 from valuelens.backends import Failed
 from valuelens.backends.synthetic import SyntheticBackend
 from valuelens.cli import app
 from valuelens.prompts import PAIR_SEPARATOR, Prompt, outcome_prompt
 from valuelens.store import Store
+from valuelens.studies.utilities import HELDOUT, TRAINING
 from valuelens.suites import load_outcomes
 
 runner = CliRunner()

@@ -1,11 +1,24 @@
-"""Errors a user can cause; the CLI prints them as one line each and exits non-zero."""
+"""Errors a user can cause; the CLI prints them as one line each and exits with their `exit_code`.
+
+Every class defined in this module that carries an integer `exit_code` is caught by the CLI's one error
+boundary (`valuelens.cli._app`); subclass `ValuelensError` for a new kind of user error.
+"""
 
 from __future__ import annotations
 
 MAX_LINES = 20
 
 
-class InputError(Exception):
+class ValuelensError(Exception):
+    """A problem the user can fix; `render()` gives the lines to print."""
+
+    exit_code = 1
+
+    def render(self, limit: int = MAX_LINES) -> list[str]:
+        return [str(self)]
+
+
+class InputError(ValuelensError):
     """Bad user input: one `file:line: field: problem` line per problem."""
 
     exit_code = 2
@@ -21,7 +34,7 @@ class InputError(Exception):
         return shown
 
 
-class BackendError(Exception):
+class BackendError(ValuelensError):
     """A backend could not be created or reached (bad model name, missing file, missing extra)."""
 
     exit_code = 3

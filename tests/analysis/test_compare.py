@@ -115,3 +115,21 @@ def test_geometric_mean_and_priorities() -> None:
     assert aitchison_distance(pu, priority_composition(v)) == pytest.approx(
         np.linalg.norm((u - u.mean()) - (v - v.mean()))
     )
+
+
+def test_aitchison_distance_is_bias_corrected_and_inside_its_interval() -> None:
+    """Setup: 96 values, 360 dilemmas, two replications of one model (true distance 0), then a
+    planted shift of 2 logits in 3 values (true distance 2 * sqrt(3 - 9/96) = 3.41)."""
+    rng = np.random.default_rng(8)
+    util = dict(zip(NAMES, rng.standard_normal(len(NAMES)), strict=True))
+    va, vb = random_dilemmas(NAMES, 360, rng)
+    a = run(va, vb, util, rng, noise=0.5)
+    null = compare_tables(a, run(va, vb, util, rng, noise=0.5), n_boot=200, seed=1)
+    assert null.aitchison < 0.5 * null.aitchison_plugin
+    assert null.aitchison_ci[0] <= null.aitchison <= null.aitchison_ci[1]
+    shifted = {k: v + 2.0 * (k in NAMES[:3]) for k, v in util.items()}
+    got = compare_tables(a, run(va, vb, shifted, rng, noise=0.5), n_boot=200, seed=1)
+    assert got.aitchison_ci[0] <= got.aitchison <= got.aitchison_ci[1]
+    assert got.aitchison < got.aitchison_plugin
+    assert got.aitchison_ci[0] <= 2 * np.sqrt(3 - 9 / 96) <= got.aitchison_ci[1]
+    assert got.verdict().label == "different" and got.to_dict()["verdict"]["min_n"] == 10

@@ -17,7 +17,7 @@ from valuelens.analysis._reliability import (
     split_half_reliability,
 )
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import fit_value_utilities
+from valuelens.analysis._value_utilities import fit_value_utilities
 
 NAMES = [f"value_{i:02d}" for i in range(96)]
 

@@ -11,7 +11,7 @@ from tests.analysis.simulate import random_dilemmas
 
 from valuelens.analysis._scores import value_scores
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import dimension_scores, fit_value_utilities
+from valuelens.analysis._value_utilities import dimension_scores, fit_value_utilities
 
 NAMES = [f"value_{i:02d}" for i in range(96)]
 
@@ -147,3 +147,31 @@ def test_dimension_scores_by_hand() -> None:
     assert {s.value: s.score for s in per_value}["honesty"] == pytest.approx(-20.0)  # S = 1.2, N = 1.8
     identity = dimension_scores(table, {v: [v] for v in membership}, n_boot=200, seed=0)
     assert identity == per_value == value_scores(table, None, n_boot=200, seed=0)
+
+
+def test_position_bias_is_fitted_and_does_not_shrink_utilities() -> None:
+    """Setup: 360 dilemmas, 96 values, u ~ N(0, 1.5^2), per-order logit noise 0.3; bias 0 and 1.5."""
+    rng = np.random.default_rng(12)
+    truth = dict(zip(NAMES, 1.5 * rng.standard_normal(len(NAMES)), strict=True))
+    va, vb = random_dilemmas(NAMES, 360, rng)
+    slopes = []
+    for bias in (0.0, 1.5):
+        fit = fit_value_utilities(simulate(va, vb, mean_of(truth), rng, bias=bias, noise=0.3), n_rank_draws=10)
+        true = np.array([truth[n] for n in fit.names])
+        slopes.append(np.polyfit(true - true.mean(), fit.utility, 1)[0])
+        b = fit.position_bias
+        assert abs(b.value - bias) < 0.1 and b.ci_low < b.value < b.ci_high and b.n == 360
+        assert fit.n_rows == 360 and fit.n_answers == 720
+        assert fit.to_dict()["position_bias_logit"]["value"] == b.value
+    assert 0.93 <= slopes[0] <= 1.05 and 0.93 <= slopes[1] <= 1.05
+    assert abs(slopes[0] - slopes[1]) < 0.05  # averaging the orders first gave ~0.75x at bias 1.5
+
+
+def test_one_order_only_still_fits() -> None:
+    rng = np.random.default_rng(13)
+    truth = dict(zip(NAMES, rng.standard_normal(len(NAMES)), strict=True))
+    va, vb = random_dilemmas(NAMES, 200, rng)
+    table = simulate(va, vb, mean_of(truth), rng)
+    half = ChoiceTable(table.item_ids, table.variants, va, vb, table.p_a_first, np.full(200, np.nan))
+    fit = fit_value_utilities(half, n_rank_draws=10)
+    assert fit.n_answers == 200 and stats.spearmanr([truth[n] for n in fit.names], fit.utility)[0] > 0.8

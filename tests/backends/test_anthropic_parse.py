@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from valuelens._engine import answer_kinds, is_refusal, parse_choice
 from valuelens.backends import Refusal
+from valuelens.runner import answer_kinds, is_refusal, parse_choice
 
 LABELS = ("A", "B")
 

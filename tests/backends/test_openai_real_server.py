@@ -80,10 +80,10 @@ def test_openai_completions_against_llama_server_matches_in_process_llamacpp(lla
     prompt before each question leaves the server with only BOS cached, so it evaluates [BOS | rest];
     the in-process side evaluates exactly those chunks.
     """
-    from valuelens._engine import p_first
     from valuelens.backends import get_backend
     from valuelens.backends.llamacpp import log_softmax_at
     from valuelens.prompts import LABELS, Condition, Prompt, dilemma_jobs
+    from valuelens.runner import p_first
     from valuelens.suites import load_suite
 
     jobs = dilemma_jobs(load_suite("core").dilemmas[:5], Condition())

@@ -17,7 +17,10 @@ from valuelens.analysis._compare import (
     geometric_mean_aggregate,
     priority_composition,
 )
+from valuelens.analysis._compositions import compositions
 from valuelens.analysis._graph import MoralGraph, moral_graph, pagerank
+from valuelens.analysis._intervals import N_BOOT, N_BOOT_STUDY, bootstrap_mean, interval_sign, wilson_interval
+from valuelens.analysis._linalg import holm
 from valuelens.analysis._reliability import (
     Consistency,
     SplitHalf,
@@ -31,12 +34,20 @@ from valuelens.analysis._scores import Estimate, ValueScore, position_bias, valu
 from valuelens.analysis._steer import SteeringEffect, steering_effect
 from valuelens.analysis._survey import SayDoGap, SurveyScores, say_do_gap, score_survey
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._thurstone import BradleyTerryModel, ThurstonianModel
-from valuelens.analysis._utilities import ValueUtilities, dimension_scores, fit_value_utilities, holm
+from valuelens.analysis._thurstone import ThurstonianModel
+from valuelens.analysis._value_utilities import ValueUtilities, dimension_scores, fit_value_utilities
+from valuelens.analysis._verdicts import (
+    Verdict,
+    comparison_verdict,
+    reliability_level,
+    say_do_verdict,
+    steering_verdict,
+)
 
 __all__ = [
+    "N_BOOT",
+    "N_BOOT_STUDY",
     "ActivePairSelector",
-    "BradleyTerryModel",
     "ChoiceTable",
     "Comparison",
     "Consistency",
@@ -49,9 +60,13 @@ __all__ = [
     "ThurstonianModel",
     "ValueScore",
     "ValueUtilities",
+    "Verdict",
     "aitchison_distance",
+    "bootstrap_mean",
     "closure",
     "compare_tables",
+    "comparison_verdict",
+    "compositions",
     "cycle_probability",
     "decisiveness",
     "dimension_scores",
@@ -60,6 +75,7 @@ __all__ = [
     "geometric_mean_aggregate",
     "holdout_metrics",
     "holm",
+    "interval_sign",
     "js_distance",
     "moral_graph",
     "order_consistency",
@@ -69,11 +85,15 @@ __all__ = [
     "preference_matrix",
     "priority_composition",
     "random_pairs",
+    "reliability_level",
     "reliability_verdict",
     "say_do_gap",
+    "say_do_verdict",
     "score_survey",
     "split_half_reliability",
     "split_holdout",
     "steering_effect",
+    "steering_verdict",
     "value_scores",
+    "wilson_interval",
 ]

@@ -22,13 +22,11 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
+from valuelens.analysis._pair_design import crowding_weights, greedy_design
 from valuelens.analysis._thurstone import ThurstonianModel
 
 _EMPTY = np.empty((0, 2), dtype=np.int64)
 _FULL_COVARIANCE_MAX = 600  # items; above it a round's greedy design over the full covariance takes > 0.5 s
-_DENSITY_BANDWIDTH = 0.3  # on the z-scored utility scale
-_WEIGHT_FLOOR = 0.25  # of the mean crowding weight, so that no item is ignored
-_KDE_CHUNK = 512  # rows of the pairwise kernel matrix at a time
 _LOGISTIC_PROBIT_SD = 1.702  # sigmoid(x) ~ Phi(x / 1.702)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -275,97 +273,8 @@ class ActivePairSelector:
         prob = np.clip(ndtr(z), 1e-12, 1.0 - 1e-12)
         info = self._votes() * (_INV_SQRT_2PI * np.exp(-0.5 * z * z)) ** 2 / (prob * (1.0 - prob) * t2)
         tie = 1e-12 * self._rng.random(len(cand))  # seeded tie-break
-        chosen = greedy_design(cand, info, _crowding(u), k, cov=cov, var=var, tie=tie)
+        chosen = greedy_design(cand, info, crowding_weights(u), k, cov=cov, var=var, tie=tie)
         plan = cand[chosen]
         flip = self._rng.random(len(plan)) < 0.5
         plan[flip] = plan[flip, ::-1]
         return plan
-
-
-def greedy_design(
-    pairs: np.ndarray,
-    info: np.ndarray,
-    weight: np.ndarray,
-    k: int,
-    cov: np.ndarray | None = None,
-    var: np.ndarray | None = None,
-    tie: np.ndarray | None = None,
-) -> np.ndarray:
-    """Greedy weighted A-optimal design: pick up to ``k`` of the candidate ``pairs`` one at a time.
-
-    Each step takes the candidate whose answer, worth Fisher information ``info`` about
-    u_a - u_b, most reduces sum_k weight_k Var(u_k), then updates the covariance as if
-    that answer were in: cov <- cov - f g g^T with g = cov x_e, x_e = e_a - e_b,
-    f = info_e / (1 + info_e x_e^T cov x_e).
-
-    Args:
-        pairs: (c,2) candidate pairs; info: (c,) information of one answer to each.
-        weight: (n,) non-negative item weights.
-        k: number of pairs to pick.
-        cov: (n,n) posterior covariance of the utilities; or else
-        var: (n,) per-item variances, treating items as independent.
-        tie: (c,) small values added to the gains to break ties.
-
-    Returns:
-        (<=k,) indices into ``pairs`` in the order picked.
-    """
-    a, b = pairs[:, 0], pairs[:, 1]
-    c, n = len(pairs), len(weight)
-    k = min(k, c)
-    free = np.ones(c, dtype=bool)
-    tie = np.zeros(c) if tie is None else tie
-    chosen: list[int] = []
-    if cov is not None:
-        spread = cov[:, a] - cov[:, b]  # (n,c): covariance of every utility with each pair's difference
-        q = np.maximum(spread[a, np.arange(c)] - spread[b, np.arange(c)], 1e-12)
-        reduction = weight @ (spread * spread)  # sum_k w_k Cov(u_k, u_a - u_b)^2 per candidate
-        # the updates stay in low-rank form, cov_t = cov - sum_s f_s g_s g_s^T, so that a pick costs one
-        # pass over ``spread`` instead of rewriting it (7x faster at 510 items)
-        picked_g, picked_gx, picked_f = np.empty((n, k)), np.empty((k, c)), np.empty(k)
-    elif var is not None:
-        var = var.astype(np.float64, copy=True)
-    else:
-        raise ValueError("greedy_design needs cov or var")
-    for step in range(k):
-        if cov is None:
-            q = np.maximum(var[a] + var[b], 1e-12)
-            reduction = weight[a] * var[a] ** 2 + weight[b] * var[b] ** 2
-        gain = np.where(free, info * reduction / (1.0 + info * q) + tie, -np.inf)
-        e = int(np.argmax(gain))
-        if not gain[e] > 0:
-            break
-        chosen.append(e)
-        free[e] = False
-        f = info[e] / (1.0 + info[e] * q[e])
-        if cov is not None:
-            done = slice(0, step)
-            g = spread[:, e] - picked_g[:, done] @ (picked_f[done] * picked_gx[done, e])
-            gx = g[a] - g[b]
-            wg = weight * g
-            cross = wg @ spread - (picked_f[done] * (wg @ picked_g[:, done])) @ picked_gx[done]
-            reduction += f * gx * (f * gx * float(wg @ g) - 2.0 * cross)
-            q = np.maximum(q - f * gx * gx, 1e-12)
-            picked_g[:, step], picked_gx[step], picked_f[step] = g, gx, f
-        else:
-            var[a[e]] -= f * var[a[e]] ** 2
-            var[b[e]] -= f * var[b[e]] ** 2
-    return np.array(chosen, dtype=np.int64)
-
-
-def _crowding(utilities: np.ndarray) -> np.ndarray:
-    """Item weights (n,), mean 1: the squared Gaussian-kernel density of the utilities at each item.
-
-    A utility error of e moves an item past about N * density * e others, so the
-    expected squared rank error grows with the squared density around the item. That
-    linearisation undervalues items in the tails whose error is still large, so every
-    item keeps a floor of a quarter of the mean weight (without it, Spearman 0.99 took
-    15% more comparisons on soft preferences in bench/bench_active.py).
-    """
-    n = len(utilities)
-    density = np.empty(n)
-    for lo in range(0, n, _KDE_CHUNK):  # exact Gaussian-kernel density, in chunks of rows
-        diff = (utilities[lo : lo + _KDE_CHUNK, None] - utilities[None, :]) / _DENSITY_BANDWIDTH
-        density[lo : lo + _KDE_CHUNK] = np.exp(-0.5 * diff * diff).sum(axis=1)
-    weight = density**2
-    weight = weight / weight.mean()
-    return (weight + _WEIGHT_FLOOR) / (1.0 + _WEIGHT_FLOOR)

@@ -9,17 +9,11 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from valuelens.analysis._choice_model import PRIOR_SD, centred_variance, fit_dispersed, laplace
+from valuelens.analysis._design import Design, build_design, carried
+from valuelens.analysis._linalg import holm, spd_solve
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import (
-    Design,
-    build_design,
-    carried,
-    centred_variance,
-    fit_dispersed,
-    holm,
-    laplace,
-    spd_solve,
-)
+from valuelens.analysis._verdicts import MIN_COMPARE, Verdict, comparison_verdict
 
 _CHUNK = 128  # resamples per batched Newton solve; bounds memory at CHUNK * k^2 floats
 
@@ -43,25 +37,25 @@ def refit_weighted(
         (B, k) MAP utilities, one row per weighting.
     """
     out = [
-        _newton_batch(d, w, prior_sd, phi, u0, max_steps)
+        _newton_batch(d, w, d.precision(prior_sd), phi, u0, max_steps)
         for w in np.array_split(weights, max(1, -(-len(weights) // _CHUNK)))
     ]
     return np.vstack(out) if out else np.zeros((0, len(u0)))
 
 
-def _newton_batch(d: Design, w: np.ndarray, prior_sd: float, phi: float, u0: np.ndarray, max_steps: int) -> np.ndarray:
+def _newton_batch(d: Design, w: np.ndarray, prec: np.ndarray, phi: float, u0: np.ndarray, max_steps: int) -> np.ndarray:
     b, k = len(w), len(u0)
     u = np.tile(u0, (b, 1))
 
     def objective(u: np.ndarray) -> np.ndarray:
         z = (d.x @ u.T).T
-        return np.sum(w * (np.logaddexp(0.0, z) - d.p * z), axis=1) / phi + np.sum(u * u, axis=1) / (2 * prior_sd**2)
+        return np.sum(w * (np.logaddexp(0.0, z) - d.p * z), axis=1) / phi + np.sum(prec * u * u, axis=1) / 2
 
     f = objective(u)
     for _ in range(max_steps):
         pi = special.expit((d.x @ u.T).T)
-        grad = (d.x.T @ (w * (pi - d.p)).T).T / phi + u / prior_sd**2
-        hess = (d.outer @ (w * pi * (1 - pi)).T).T.reshape(b, k, k) / phi + np.eye(k) / prior_sd**2
+        grad = (d.x.T @ (w * (pi - d.p)).T).T / phi + prec * u
+        hess = (d.outer @ (w * pi * (1 - pi)).T).T.reshape(b, k, k) / phi + np.diag(prec)
         step = spd_solve(hess, grad)
         scale = np.ones(b)
         for _ in range(30):
@@ -91,10 +85,13 @@ class Comparison:
     variance of a + of b)), where ``pairing_scale`` is the bootstrap's total variance over
     the Laplace total (about 1 for independent runs, below 1 when the runs share noise).
     The interval and the two-sided ``p_value`` use ``se`` with Student t; ``p_holm`` is
-    Holm-adjusted and ``significant`` means ``p_holm < 1 - level``. ``aitchison`` is the
-    distance between the priority compositions softmax(u), with a bootstrap percentile
-    interval; it is positive even for two replications of one model (its noise floor),
-    so read it against such a replication, not against 0.
+    Holm-adjusted and ``significant`` means ``p_holm < 1 - level`` (never below
+    MIN_COMPARE shared dilemmas). ``aitchison`` is the distance between the priority
+    compositions softmax(u), bias-corrected: the plug-in distance ``aitchison_plugin``
+    is inflated by the noise of both fits (E D^2 = true D^2 + total variance), so the
+    bootstrap's excess of D^2 is subtracted, and the interval is the basic bootstrap
+    interval of D^2 (reflected about the estimate), square-rooted; 0 means no detectable
+    difference beyond noise.
     """
 
     names: tuple[str, ...]
@@ -113,13 +110,19 @@ class Comparison:
     pairing_scale: float
     aitchison: float
     aitchison_ci: tuple[float, float]
+    aitchison_plugin: float
     n_shared: int
     n_boot: int
     level: float
     method: str = (
         "paired bootstrap over shared dilemmas (both runs refitted per resample), pooled into one "
-        "scale for the Laplace variances; Student t intervals and p-values; Holm-corrected"
+        "scale for the Laplace variances; Student t intervals and p-values; Holm-corrected; "
+        "Aitchison distance bias-corrected by the bootstrap"
     )
+
+    def verdict(self) -> Verdict:
+        """Whether the runs differ (``comparison_verdict``); None below MIN_COMPARE shared dilemmas."""
+        return comparison_verdict(int(np.sum(self.significant)), len(self.names), self.n_shared)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary, entries sorted by the size of the difference."""
@@ -142,6 +145,8 @@ class Comparison:
             "pairing_scale": self.pairing_scale,
             "aitchison": self.aitchison,
             "aitchison_ci": list(self.aitchison_ci),
+            "aitchison_plugin": self.aitchison_plugin,
+            "verdict": self.verdict().to_dict(),
             "differences": entries,
         }
 
@@ -175,7 +180,7 @@ def compare_tables(
     n_boot: int = 1000,
     seed: int = 0,
     membership: Mapping[str, Sequence[str]] | None = None,
-    prior_sd: float = 1.0,
+    prior_sd: float | None = PRIOR_SD,
     level: float = 0.95,
 ) -> Comparison:
     """Per value (or dimension) the change of utility from run a to run b, with a paired bootstrap.
@@ -194,7 +199,7 @@ def compare_tables(
         n_boot: bootstrap resamples.
         seed: seeds the resampling.
         membership: value name -> dimension ids, or None to compare values.
-        prior_sd: prior sd of the utility fits.
+        prior_sd: prior sd of the utility fits; None estimates it per run.
         level: interval level; also 1 - the Holm family-wise error rate.
 
     Returns:
@@ -219,20 +224,22 @@ def compare_tables(
     da, db = build_design(ta, membership, names), build_design(tb, membership, names)
     if not len(da.p) or not len(db.p):
         raise ValueError("no shared dilemma has a value on both actions")
-    (ua, phi_a), (ub, phi_b) = fit_dispersed(da, prior_sd), fit_dispersed(db, prior_sd)
+    (ta_, phi_a, sd_a), (tb_, phi_b, sd_b) = fit_dispersed(da, prior_sd), fit_dispersed(db, prior_sd)
     clusters = sorted(set(da.clusters) | set(db.clusters))
     counts = np.random.default_rng(seed).multinomial(len(clusters), np.full(len(clusters), 1 / len(clusters)), n_boot)
-    boot_a = refit_weighted(da, cluster_weights(da, counts, clusters), prior_sd, phi_a, ua)
-    boot_b = refit_weighted(db, cluster_weights(db, counts, clusters), prior_sd, phi_b, ub)
+    k = da.k
+    boot_a = refit_weighted(da, cluster_weights(da, counts, clusters), sd_a, phi_a, ta_)[:, :k]
+    boot_b = refit_weighted(db, cluster_weights(db, counts, clusters), sd_b, phi_b, tb_)[:, :k]
+    ua, ub = ta_[:k], tb_[:k]
     centred = lambda u: u - u.mean(axis=-1, keepdims=True)  # noqa: E731
     diff, boot = centred(ub) - centred(ua), centred(boot_b) - centred(boot_a)
     # clr(softmax(u)) is the centred u, so Aitchison distances are norms of centred differences.
-    boot_dist = np.linalg.norm(boot, axis=1)
+    dist_sq, boot_sq = float(diff @ diff), np.sum(boot * boot, axis=1)
     se_boot = boot.std(axis=0, ddof=1)
     # Per-name bootstrap variances rest on the ~15 dilemmas touching a name and are too noisy
     # for Holm over ~100 names; pool them into one scale for the Laplace variances instead.
-    (cov_a, df_a), (cov_b, df_b) = laplace(da, ua, prior_sd, phi_a), laplace(db, ub, prior_sd, phi_b)
-    shape = centred_variance(cov_a) + centred_variance(cov_b)
+    (cov_a, df_a), (cov_b, df_b) = laplace(da, ta_, sd_a, phi_a), laplace(db, tb_, sd_b, phi_b)
+    shape = centred_variance(cov_a[:k, :k]) + centred_variance(cov_b[:k, :k])
     n = np.minimum(da.touching(), db.touching())
     # Names without data only echo the prior, and names seen in a handful of dilemmas have
     # bootstrap variances that swamp the pooled scale (Plutchik, Aristotle): pool over names
@@ -259,11 +266,15 @@ def compare_tables(
         pairing_scale=scale,
         p_value=p_value,
         p_holm=p_holm,
-        significant=p_holm < 1 - level,
+        significant=(p_holm < 1 - level) & (len(clusters) >= MIN_COMPARE),
         n=n,
         spearman=rho,
-        aitchison=aitchison_distance(priority_composition(ua), priority_composition(ub)),
-        aitchison_ci=(float(np.percentile(boot_dist, tail)), float(np.percentile(boot_dist, 100 - tail))),
+        aitchison=float(np.sqrt(max(2 * dist_sq - boot_sq.mean(), 0.0))),
+        aitchison_ci=(
+            float(np.sqrt(max(2 * dist_sq - np.percentile(boot_sq, 100 - tail), 0.0))),
+            float(np.sqrt(max(2 * dist_sq - np.percentile(boot_sq, tail), 0.0))),
+        ),
+        aitchison_plugin=aitchison_distance(priority_composition(ua), priority_composition(ub)),
         n_shared=len(clusters),
         n_boot=n_boot,
         level=level,

@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from valuelens.analysis._choice_model import PRIOR_SD, fit_dispersed
 from valuelens.analysis._compare import refit_weighted
+from valuelens.analysis._design import build_design
 from valuelens.analysis._table import ChoiceTable
-from valuelens.analysis._utilities import ValueUtilities, build_design, fit_dispersed
+from valuelens.analysis._value_utilities import ValueUtilities
+from valuelens.analysis._verdicts import reliability_level
 
 
 def js_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -157,7 +160,7 @@ def split_half_reliability(
     table: ChoiceTable,
     n_splits: int = 100,
     seed: int = 0,
-    prior_sd: float = 1.0,
+    prior_sd: float | None = PRIOR_SD,
     membership: Mapping[str, Sequence[str]] | None = None,
     level: float = 0.95,
 ) -> SplitHalf:
@@ -171,7 +174,7 @@ def split_half_reliability(
     items = sorted(set(d.clusters))
     if len(items) < 4:
         raise ValueError(f"split-half reliability needs at least 4 dilemmas, got {len(items)}")
-    u, phi = fit_dispersed(d, prior_sd)
+    u, phi, sd = fit_dispersed(d, prior_sd)
     rng = np.random.default_rng(seed)
     pos = {c: j for j, c in enumerate(items)}
     where = np.array([pos[c] for c in d.clusters])
@@ -179,8 +182,8 @@ def split_half_reliability(
     for s in range(n_splits):
         first = rng.permutation(len(items)) < len(items) // 2
         halves[2 * s], halves[2 * s + 1] = first[where], ~first[where]
-    fits = refit_weighted(d, halves, prior_sd, phi, u)
-    present = (np.abs(d.x).T @ halves.T).T > 0
+    fits = refit_weighted(d, halves, sd, phi, u)[:, : d.k]
+    present = (np.abs(d.x[:, : d.k]).T @ halves.T).T > 0
     rs, counts = [], []
     for s in range(n_splits):
         both = present[2 * s] & present[2 * s + 1]
@@ -201,26 +204,23 @@ def split_half_reliability(
     )
 
 
-RELIABLE = 0.7  # the usual psychometric bar for a scale
-PARTLY = 0.4
-
-
 def reliability_verdict(split_half: SplitHalf, utilities: ValueUtilities | None = None) -> str:
     """One plain-words sentence saying whether the value profile is signal or noise.
 
     Reliable when the corrected split-half reliability is >= 0.7, partly reliable from 0.4,
-    otherwise no reliable preference. With ``utilities``, adds how many names differ
-    from the average after Holm correction.
+    otherwise no reliable preference (``reliability_level``); no verdict below
+    MIN_RELIABILITY dilemmas. With ``utilities``, adds how many names differ from the
+    average after Holm correction.
     """
+    level = reliability_level(split_half.reliability, split_half.n_items)
+    if level.label is None:
+        return level.text
     r = f"split-half reliability {split_half.reliability:.2f} [{split_half.low:.2f}, {split_half.high:.2f}]"
-    if np.isnan(split_half.reliability):
-        return "Reliability unknown: too few values appear in both halves of the suite to compare them."
-    if split_half.reliability < PARTLY:
-        sentence = f"No reliable value preference: {r}; the profile is indistinguishable from noise."
-    elif split_half.reliability < RELIABLE:
-        sentence = f"Partly reliable profile: {r}; trust only large differences between values."
-    else:
-        sentence = f"Reliable profile: {r}; the ranking of values replicates across halves of the suite."
+    sentence = {
+        "no reliable value preference": f"No reliable value preference: {r}; the profile is indistinguishable from noise.",
+        "partly reliable": f"Partly reliable profile: {r}; trust only large differences between values.",
+        "reliable": f"Reliable profile: {r}; the ranking of values replicates across halves of the suite.",
+    }[level.label]
     if utilities is not None:
         k = int(np.sum(utilities.significant))
         sentence += (

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from valuelens.analysis._intervals import N_BOOT
 from valuelens.analysis._table import ChoiceTable
 
 LEVEL = 0.95
-N_BOOT = 2000
 MIN_N_CI = 3
 """Below this many dilemmas a bootstrap over dilemmas cannot show the spread: no interval is given."""
 

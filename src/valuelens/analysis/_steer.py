@@ -7,20 +7,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from valuelens.analysis._compare import Comparison, compare_tables, shared_rows
-from valuelens.analysis._reliability import cluster_bootstrap
 from valuelens.analysis._table import ChoiceTable
+from valuelens.analysis._verdicts import Verdict, steering_verdict
 
 
 @dataclass(frozen=True, eq=False)
 class SteeringEffect:
     """Change in P(choose the supported action), steered minus baseline, over the same dilemmas.
 
-    Both probabilities are means over eligible rows of the order-averaged P of the action
-    carrying a supported value; intervals are a paired percentile bootstrap over dilemmas
-    (item_ids); ``n`` counts eligible dilemmas, ``n_rows`` eligible rows.
-    ``utility_shift`` compares the value utilities of the two conditions (steered - baseline).
+    Both probabilities are means over eligible dilemmas (item_ids) of the order-averaged P
+    of the action carrying a supported value (a dilemma's paraphrases averaged first);
+    intervals are Student t over those per-dilemma values (paired: the effect is the mean
+    of per-dilemma differences), which holds its coverage with a handful of dilemmas where
+    a percentile bootstrap does not; ``n`` counts eligible dilemmas, ``n_rows`` eligible
+    rows. ``utility_shift`` compares the value utilities of the two conditions (steered -
+    baseline); ``n_boot`` is its bootstrap size.
     """
 
     p_baseline: float
@@ -35,6 +39,11 @@ class SteeringEffect:
     n_boot: int
     level: float
     utility_shift: Comparison | None
+
+    def verdict(self, condition: str = "principle") -> Verdict:
+        """Steerable, backfires, no reliable effect, or no verdict below the minimum n (``steering_verdict``)."""
+        p = (self.p_baseline, self.p_steered)
+        return steering_verdict(self.effect, self.ci_low, self.ci_high, self.n, condition, p)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the utility shift nested under ``utility_shift``)."""
@@ -54,6 +63,26 @@ def supported_side(values_a: Sequence[str], values_b: Sequence[str], supported: 
     if sb and oa and not (ob or sa):
         return -1
     return 0
+
+
+def cluster_t_interval(
+    values: np.ndarray, clusters: Sequence[str], level: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of per-cluster means of (m, j) ``values`` with a Student t interval on (clusters - 1) df.
+
+    Returns (mean, low, high), each (j,); the interval is NaN with fewer than 2 clusters.
+    """
+    ids = sorted(set(clusters))
+    where = {c: i for i, c in enumerate(ids)}
+    idx = np.array([where[c] for c in clusters])
+    sums = np.zeros((len(ids), values.shape[1]))
+    np.add.at(sums, idx, values)
+    per = sums / np.bincount(idx, minlength=len(ids))[:, None]
+    mean = per.mean(axis=0)
+    if len(ids) < 2:
+        return mean, np.full_like(mean, np.nan), np.full_like(mean, np.nan)
+    half = stats.t.ppf(0.5 + level / 2, len(ids) - 1) * per.std(axis=0, ddof=1) / np.sqrt(len(ids))
+    return mean, mean - half, mean + half
 
 
 def steering_effect(
@@ -76,8 +105,8 @@ def steering_effect(
     Args:
         baseline, steered: the choice tables of the two conditions (same suite).
         supported, opposed: the principle's supported and opposed value names.
-        n_boot: bootstrap resamples (the same resamples for both conditions).
-        seed: seeds the bootstrap.
+        n_boot: bootstrap resamples of the utility shift.
+        seed: seeds that bootstrap.
         level: interval level.
         with_utility_shift: also refit all value utilities (``compare_tables``).
 
@@ -96,7 +125,7 @@ def steering_effect(
     as_supported = lambda p: np.where(side > 0, p, 1.0 - p)  # noqa: E731
     pb, ps = as_supported(baseline.p_a[ib]), as_supported(steered.p_a[is_])
     ids = [baseline.item_ids[i] for i in ib]
-    mean, lo, hi = cluster_bootstrap(np.column_stack([pb, ps, ps - pb]), ids, n_boot, seed, level)
+    mean, lo, hi = cluster_t_interval(np.column_stack([pb, ps, ps - pb]), ids, level)
     shift = compare_tables(baseline, steered, n_boot, seed, level=level) if with_utility_shift else None
     return SteeringEffect(
         p_baseline=float(mean[0]),

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from valuelens.analysis._verdicts import Verdict, say_do_verdict
+
 
 @dataclass(frozen=True, eq=False)
 class SurveyScores:
@@ -104,8 +106,10 @@ def score_survey(
 class SayDoGap:
     """Spearman correlation between stated (survey) and revealed (dilemma) value priorities.
 
-    1 = the model does what it says; 0 = no relation; the interval is a percentile
-    bootstrap over values, ``n`` the number of values in both.
+    1 = the model does what it says; 0 = no relation; the interval is Fisher's z with the
+    Bonett-Wright standard error for Spearman, sqrt((1 + r^2 / 2) / (n - 3)): analytic, so
+    it does not move with a resampling seed, and it holds its coverage at 10 values (the
+    percentile bootstrap it replaces did too); ``n`` is the number of values in both.
     """
 
     spearman: float
@@ -115,13 +119,27 @@ class SayDoGap:
     names: tuple[str, ...]
     n_boot: int
     level: float
-    method: str = "Spearman over values; percentile bootstrap over values"
+    method: str = "Spearman over values; Fisher z interval with the Bonett-Wright standard error"
+
+    def verdict(self) -> Verdict:
+        """Does the model do what it says (``say_do_verdict``); None below MIN_SAY_DO values."""
+        return say_do_verdict(self.spearman, self.ci_low, self.ci_high, self.n)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["names"] = list(self.names)
+        out["verdict"] = self.verdict().to_dict()
         return out
+
+
+def spearman_interval(rho: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Fisher z interval of a Spearman correlation over n points (Bonett-Wright SE); NaN for n <= 3."""
+    if n <= 3 or np.isnan(rho):
+        return float("nan"), float("nan")
+    z, se = np.arctanh(np.clip(rho, -0.9999, 0.9999)), np.sqrt((1 + rho**2 / 2) / (n - 3))
+    half = stats.norm.ppf(0.5 + level / 2) * se
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
 def say_do_gap(
@@ -135,13 +153,12 @@ def say_do_gap(
 
     With Schwartz's 10 values the interval is wide (roughly +-0.5 around a moderate
     correlation): ten points cannot pin a rank correlation down, so report the interval,
-    not only the point. Resamples with fewer than 3 distinct values are dropped.
+    not only the point.
 
     Args:
         survey_scores: value -> stated score (e.g. ``SurveyScores.as_mapping()``).
         utilities: value -> revealed utility (e.g. ``ValueUtilities.as_mapping()``).
-        n_boot: bootstrap resamples of values.
-        seed: seeds the bootstrap.
+        n_boot, seed: kept for callers; the interval is analytic (Fisher z).
         level: interval level.
 
     Raises:
@@ -153,20 +170,5 @@ def say_do_gap(
     s = np.array([survey_scores[n] for n in names], dtype=float)
     u = np.array([utilities[n] for n in names], dtype=float)
     rho = float(stats.spearmanr(s, u)[0])
-    idx = np.random.default_rng(seed).integers(0, len(names), (n_boot, len(names)))
-    rs, ru = stats.rankdata(s[idx], axis=1), stats.rankdata(u[idx], axis=1)  # average ranks for repeats
-    rs, ru = rs - rs.mean(axis=1, keepdims=True), ru - ru.mean(axis=1, keepdims=True)
-    denom = np.sqrt((rs * rs).sum(axis=1) * (ru * ru).sum(axis=1))
-    distinct = np.array([len(np.unique(ix)) for ix in idx])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = np.where((distinct >= 3) & (denom > 0), (rs * ru).sum(axis=1) / denom, np.nan)
-    tail = 100 * (1 - level) / 2
-    return SayDoGap(
-        spearman=rho,
-        ci_low=float(np.nanpercentile(boot, tail)),
-        ci_high=float(np.nanpercentile(boot, 100 - tail)),
-        n=len(names),
-        names=tuple(names),
-        n_boot=n_boot,
-        level=level,
-    )
+    lo, hi = spearman_interval(rho, len(names), level)
+    return SayDoGap(spearman=rho, ci_low=lo, ci_high=hi, n=len(names), names=tuple(names), n_boot=n_boot, level=level)

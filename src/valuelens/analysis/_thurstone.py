@@ -135,26 +135,6 @@ def thurstone_objective(
     return objective
 
 
-def bradley_terry_objective(
-    i: np.ndarray, j: np.ndarray, p: np.ndarray, w: np.ndarray, n: int, prior_sd: float
-) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """Negative log posterior of the Bradley-Terry model and its gradient in raw utilities (n,).
-
-    Args: as ``thurstone_objective``.
-    """
-    prec = 1.0 / prior_sd**2
-
-    def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
-        d = u[i] - u[j]
-        # -log sigmoid(d) = logaddexp(0, -d); -log(1 - sigmoid(d)) = logaddexp(0, d)
-        loss = (w * (p * np.logaddexp(0.0, -d) + (1.0 - p) * np.logaddexp(0.0, d))).sum()
-        g = w * (0.5 * (1.0 + np.tanh(0.5 * d)) - p)
-        grad = np.bincount(i, g, n) - np.bincount(j, g, n) + prec * u
-        return float(loss + 0.5 * prec * (u * u).sum()), grad
-
-    return objective
-
-
 class _PairwiseModel:
     """Shared state and Laplace intervals of the pairwise utility models.
 
@@ -331,44 +311,3 @@ class ThurstonianModel(_PairwiseModel):
         a, b = pairs[:, 0], pairs[:, 1]
         z = (self.means_[a] - self.means_[b]) / np.sqrt(self.variances_[a] + self.variances_[b])
         return ndtr(z)
-
-
-class BradleyTerryModel(_PairwiseModel):
-    """Bradley-Terry utilities: P(a over b) = sigmoid(u_a - u_b), MAP under N(0, prior_sd^2).
-
-    Args:
-        prior_sd: prior standard deviation of the raw utilities.
-        max_iter: L-BFGS-B iteration limit.
-        tol: relative loss decrease at which L-BFGS-B stops.
-
-    Attributes:
-        utilities_: (n,) z-scored utilities; raw = utilities_ * scale_ + offset_.
-        n_items_, n_iter_, converged_, loss_.
-    """
-
-    def __init__(self, prior_sd: float = 5.0, max_iter: int = 500, tol: float = 1e-8) -> None:
-        self.prior_sd = prior_sd
-        self.max_iter = max_iter
-        self.tol = tol
-
-    def fit(
-        self, pairs: np.ndarray, p: np.ndarray, n_items: int, weights: np.ndarray | None = None
-    ) -> BradleyTerryModel:
-        """Fit to ``pairs`` (m,2) with soft labels ``p`` (m,); ``weights`` (m,) default 1."""
-        i, j, p, w = _check_data(pairs, p, n_items, weights)
-        pc = np.clip(p, 0.01, 0.99)
-        u0 = _difference_init(i, j, np.log(pc / (1.0 - pc)), w, n_items, 1.0 / self.prior_sd**2 + 1e-3)
-        u = self._minimize(bradley_terry_objective(i, j, p, w, n_items, self.prior_sd), u0)
-        self.n_items_ = n_items
-        self._set_utilities(u)
-        sig = 0.5 * (1.0 + np.tanh(0.5 * (u[i] - u[j])))
-        ones = np.ones(len(i))
-        self._jac = (np.column_stack([i, j]), np.column_stack([ones, -ones]), w * sig * (1.0 - sig))
-        self._prior_precision = np.full(n_items, 1.0 / self.prior_sd**2)
-        return self
-
-    def predict_proba(self, pairs: np.ndarray) -> np.ndarray:
-        """P(first item preferred) for ``pairs`` (k,2) of item indices; returns (k,)."""
-        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        d = self._raw[pairs[:, 0]] - self._raw[pairs[:, 1]]
-        return 0.5 * (1.0 + np.tanh(0.5 * d))

@@ -7,22 +7,20 @@ the engine and the store, so they are cached and an interrupted annotation resum
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, choice_params, execute, p_first
 from valuelens.annotate._input import Scenario, load_scenarios
 from valuelens.annotate._mapping import Mapped, map_names
 from valuelens.annotate._select import select_values
-from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
+from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import BackendError, InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import YES_NO, Prompt, key_of, relevance_prompt
-from valuelens.store import Store
+from valuelens.runner import SAMPLES_PER_ORDER, ExecStats, ProgressFn, Session, choice_params, p_first, session
 from valuelens.suites import Action, Dilemma, Suite, load_suite
 
 DEFAULT_QUESTION = "What should you do?"
@@ -72,15 +70,10 @@ def _action(s: Scenario, x: str) -> Any:
     return s.action_a if x == "a" else s.action_b
 
 
-def _ask(
-    backend: Backend, st: Store, prompts: dict[str, Prompt], samples: int, progress: ProgressFn | None, stats: ExecStats
-) -> dict[str, float]:
+def _ask(s: Session, prompts: dict[str, Prompt]) -> dict[str, float]:
     """P(Yes) for each key (NaN: no answer), asking only what the store lacks."""
-    got = asyncio.run(execute(backend, st, prompts, samples, progress))
-    for name in ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "failed"):
-        setattr(stats, name, getattr(stats, name) + getattr(got, name))
-    stats.failures.update(got.failures)
-    answers = st.get_ok(prompts)
+    s.ask(prompts)
+    answers = s.store.get_ok(prompts)
     return {k: p_first(answers[k], YES_NO) if k in answers else math.nan for k in prompts}
 
 
@@ -146,34 +139,31 @@ def annotate(
     notes: list[str] = []
     given = _map_given(items, source, embed, notes)
     lexicon = load_lexicon()
-    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
-    be = backend or get_backend(model, base_urls=urls, timeout=timeout)
     params = {**choice_params(samples), "task": "annotate"}
-    stats = ExecStats()
+    connection = {"base_url": base_url, "timeout": timeout}
+    with session(model, samples=samples, store=store, progress=progress, backend=backend, **connection) as ses:
+        be = ses.backend
 
-    def prompts(ask: Literal["relevance", "valence"], keep: Any) -> dict[tuple[int, str, str], tuple[str, Prompt]]:
-        out = {}
-        for n, s in enumerate(items):  # scenario, then action, then value: consecutive prompts share a prefix
-            for x in ACTIONS:
-                for v in lexicon.values.values():
-                    if keep(n, x, v.name):
-                        p = relevance_prompt(
-                            s.id, s.situation, s.question, x, _action(s, x).text, v.name, v.definition, ask
-                        )
-                        out[(n, x, v.name)] = (key_of(be.fingerprint, p, "annotate", params, be.reads_annotations), p)
-        return out
+        def prompts(ask: Literal["relevance", "valence"], keep: Any) -> dict[tuple[int, str, str], tuple[str, Prompt]]:
+            out = {}
+            for n, sc in enumerate(items):  # scenario, then action, then value: consecutive prompts share a prefix
+                for x in ACTIONS:
+                    for v in lexicon.values.values():
+                        if keep(n, x, v.name):
+                            p = relevance_prompt(
+                                sc.id, sc.situation, sc.question, x, _action(sc, x).text, v.name, v.definition, ask
+                            )
+                            key = key_of(be.fingerprint, p, "annotate", params, be.reads_annotations)
+                            out[(n, x, v.name)] = (key, p)
+            return out
 
-    try:
-        with Store(store) as st:
-            asked = prompts("relevance", lambda n, x, v: True)
-            p_yes = _ask(be, st, dict(asked.values()), samples, progress, stats)
-            rel = {(n, x, v): p_yes[k] for (n, x, v), (k, _) in asked.items()}
-            asked = prompts("valence", lambda n, x, v: rel[(n, x, v)] >= threshold)
-            p_yes = _ask(be, st, dict(asked.values()), samples, progress, stats)
-            sup = {(n, x, v): p_yes[k] for (n, x, v), (k, _) in asked.items()}
-    finally:
-        if backend is None:
-            be.close()
+        asked = prompts("relevance", lambda n, x, v: True)
+        p_yes = _ask(ses, dict(asked.values()))
+        rel = {(n, x, v): p_yes[k] for (n, x, v), (k, _) in asked.items()}
+        asked = prompts("valence", lambda n, x, v: rel[(n, x, v)] >= threshold)
+        p_yes = _ask(ses, dict(asked.values()))
+        sup = {(n, x, v): p_yes[k] for (n, x, v), (k, _) in asked.items()}
+    stats = ses.stats
     results, dilemmas = [], []
     for n, s in enumerate(items):
         relevance = {x: {v: rel[(n, x, v)] for v in lexicon.names} for x in ACTIONS}

@@ -1,11 +1,12 @@
-"""The backend contract: two async methods; anything that implements them is a model."""
+"""The backend contract: two async methods and declared optional capabilities; anything that has them is a model."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
+from valuelens.backends._prices import Price
 from valuelens.prompts import Prompt
 
 
@@ -69,7 +70,7 @@ def count_usage(usage: Usage, calls: int = 0, prompt: int = 0, evaluated: int = 
 
 @runtime_checkable
 class Backend(Protocol):
-    """A model behind the two-method contract.
+    """A model behind the two-method contract, with its optional capabilities declared.
 
     Attributes:
         name: provider/model, e.g. "llamacpp/gemma-3-270m".
@@ -77,9 +78,14 @@ class Backend(Protocol):
         reads_annotations: True only for simulated models, whose answers depend on item annotations.
         max_batch: how many prompts one call should carry.
         usage: running counters of calls and tokens.
+        max_concurrency: calls the runner may have in flight at once (1 for in-process models).
+        price: a `Price` per million tokens, for an estimated cost; None when unknown.
+        free_text: True when the backend can answer with free text to be read by rule, then by a judge
+            (reasoning models; reserved, no backend declares it yet).
+        batch_submission: True when the provider takes a batch of requests and answers later (reserved).
 
-    Optional attributes (read with getattr): `max_concurrency` (calls the runner may have in flight
-    at once; default 1) and `price` (a `Price` per million tokens, for an estimated cost).
+    `choice_logprobs` may return `Logprobs` whose `bounded` labels are only upper bounds.
+    Subclass `BackendBase` for the defaults of every optional capability.
     """
 
     name: str
@@ -87,6 +93,10 @@ class Backend(Protocol):
     reads_annotations: bool
     max_batch: int
     usage: Usage
+    max_concurrency: int
+    price: Price | None
+    free_text: bool
+    batch_submission: bool
 
     async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed] | None:
         """Log-probability of each label as the answer to each prompt; None if the provider has none."""
@@ -96,6 +106,28 @@ class Backend(Protocol):
         """`n` sampled completions of at most `max_tokens` tokens for each prompt."""
         ...
 
+    async def aclose(self) -> None:
+        """Close connections bound to the current event loop (the runner calls it after each execution)."""
+        ...
+
     def close(self) -> None:
         """Release the model (threads, memory, connections)."""
         ...
+
+
+class BackendBase:
+    """Defaults of the optional capabilities: one call at a time, no price, no free text, no batches,
+    nothing to close."""
+
+    reads_annotations: bool = False
+    max_batch: int = 1
+    max_concurrency: int = 1
+    price: Price | None = None
+    free_text: ClassVar[bool] = False
+    batch_submission: ClassVar[bool] = False
+
+    async def aclose(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

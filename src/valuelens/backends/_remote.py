@@ -10,7 +10,7 @@ import asyncio
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from valuelens.backends._base import Usage
+from valuelens.backends._base import BackendBase, Usage
 from valuelens.backends._http import EndpointPool, RetryPolicy
 from valuelens.backends._secrets import register_secret, secret, setting
 from valuelens.errors import BackendError
@@ -60,7 +60,7 @@ def public_url_hint(url: str) -> str:
     return url.split("@")[-1][:80]
 
 
-class RemoteBackend(Generic[C]):
+class RemoteBackend(BackendBase, Generic[C]):
     """Base of HTTP backends: one SDK client per endpoint and event loop, an adaptive pool, usage counters.
 
     Subclasses set `provider`, `env_prefix` and `default_url`, and implement `make_client(url)`.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from valuelens.backends._base import Failed, Usage
+from valuelens.backends._base import BackendBase, Failed, Usage
 from valuelens.errors import BackendError
 from valuelens.prompts import Prompt
 
@@ -77,7 +77,7 @@ def _weights_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-class HFBackend:
+class HFBackend(BackendBase):
     """A causal language model from transformers, on CPU or GPU; see the module docstring."""
 
     reads_annotations = False

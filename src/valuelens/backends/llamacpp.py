@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from valuelens.backends._base import Failed, Usage
+from valuelens.backends._base import BackendBase, Failed, Usage
 from valuelens.errors import BackendError
 from valuelens.prompts import Prompt
 
@@ -67,7 +67,7 @@ def log_softmax_at(logits: np.ndarray, ids: list[int]) -> list[float]:
     return [float(logits[i]) - lse for i in ids]
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(BackendBase):
     """A GGUF model run in this process on the CPU."""
 
     reads_annotations = False

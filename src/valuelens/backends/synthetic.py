@@ -48,7 +48,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 from scipy.special import ndtr
 
-from valuelens.backends._base import Failed, Usage
+from valuelens.backends._base import BackendBase, Failed, Usage
 from valuelens.errors import BackendError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import Prompt
@@ -204,7 +204,7 @@ def parse_name(spec: str) -> tuple[str, int, dict[str, float]]:
     return profile, seed, overrides
 
 
-class SyntheticBackend:
+class SyntheticBackend(BackendBase):
     """Simulated model; see the module docstring for the response model."""
 
     reads_annotations = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from valuelens.report._charts import Point, forest
@@ -163,3 +164,15 @@ def render_comparison_html(data: dict[str, Any]) -> str:
     footer = f"Made by valuelens {esc(version)}. The data behind this page is embedded in it as JSON."
     title = "valuelens comparison: " + " vs ".join(str(r.get("model", "?")) for r in runs[:2])
     return page(title, _heading(runs), panels, embedded, footer)
+
+
+def write_comparison_pages(pages: list[tuple[str, dict[str, Any]]], target: str | Path) -> list[Path]:
+    """Write one comparison page per (run id of b, data) pair: to `target` when there is one pair, else to
+    TARGET-RUN_ID.html beside it. Returns the paths written."""
+    target = Path(target)
+    written = []
+    for run_id, data in pages:
+        path = target if len(pages) == 1 else target.with_name(f"{target.stem}-{run_id}{target.suffix}")
+        path.write_text(render_comparison_html(data), encoding="utf-8")
+        written.append(path)
+    return written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from valuelens.report._explorer import explorer_panel
 from valuelens.report._lenses import moral_graph_panel, theories_panel
@@ -13,8 +13,15 @@ from valuelens.report._page import Panel, page
 from valuelens.report._panels import header_block, headline_panel, reliability_panel, values_panel
 from valuelens.report._svg import esc
 
-if TYPE_CHECKING:
-    from valuelens import Run
+
+class Reportable(Protocol):
+    """Any stored run (the report reads nothing else of it)."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    def report_data(self) -> dict[str, Any]: ...
+
 
 PANELS: list[Callable[[dict[str, Any]], Panel | None]] = [
     headline_panel,
@@ -56,7 +63,7 @@ def default_report_path(run_id: str) -> Path:
     return Path(f"valuelens-{run_id}.html")
 
 
-def write_report(run: Run, path: str | Path | None = None) -> Path:
+def write_report(run: Reportable, path: str | Path | None = None) -> Path:
     """Write the HTML report of a run and return its path (default `default_report_path`)."""
     out = Path(path) if path is not None else default_report_path(run.run_id)
     out.parent.mkdir(parents=True, exist_ok=True)

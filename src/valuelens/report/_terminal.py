@@ -75,6 +75,25 @@ def bias_sentence(pb: dict[str, Any]) -> str:
     return f"Position bias {ci}: {what}{strength}. Scores average both orders, so this bias does not enter them."
 
 
+def consistency_lines(summary: dict[str, Any]) -> list[str]:
+    """The position bias in logits (fitted with the utilities), order and paraphrase consistency."""
+    out = []
+    b = (summary.get("reliability") or {}).get("position_bias_logit")
+    if b:
+        out.append(
+            f"Position bias in logits (fitted with the utilities) {b['value']:+.2f} [{b['ci_low']:+.2f}, {b['ci_high']:+.2f}]."
+        )
+    consistency = summary.get("consistency") or {}
+    for key in ("order", "paraphrase"):
+        c = consistency.get(key)
+        if c and c.get("n"):
+            out.append(
+                f"{key.capitalize()} consistency (JS distance, 0 = same answer) "
+                f"{c['value']:.2f} [{c['ci_low']:.2f}, {c['ci_high']:.2f}], n={c['n']}."
+            )
+    return out
+
+
 def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     """Print the ranking (most and least chosen values), the reliability line and the store path."""
     console = console or Console()
@@ -84,7 +103,8 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     console.print(
         f"[bold]{summary['model']}[/] on suite [bold]{summary['suite']}[/]: {summary['items']} dilemmas, "
         "both option orders. Utility: Bradley-Terry, 0 = the average value, 95% Laplace interval; "
-        "score: 100*(chosen - passed over)/(both). Green/red: differs from average (Holm)."
+        "score: 100*(chosen - passed over)/(both), crediting every value on the chosen action, so it can "
+        "disagree with the utility. Green/red: differs from average (Holm)."
     )
     console.print(values_table(shown_for, "Values chosen most"))
     if shown_against:
@@ -96,8 +116,45 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         significant = sum(1 for r in values if significance(r))
         console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
     console.print(bias_sentence(summary["position_bias"]))
+    for line in consistency_lines(summary):
+        console.print(line, highlight=False)
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(
         f"Run [bold]{summary['run_id']}[/]: {summary['model_calls']} model calls, {summary['cached_calls']} cached"
         f"{failed}, {summary['seconds']:.1f} s. Stored in {summary['store']}"
+    )
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """The terminal view of any stored run's summary, by its kind (dilemmas, survey or utilities)."""
+    from valuelens.report._studies import print_survey
+    from valuelens.report._utilities_terminal import print_utilities
+
+    kind = summary.get("kind")
+    if kind == "utilities":
+        print_utilities(summary, console)
+    elif kind == "survey":
+        print_survey(summary, console)
+    else:
+        print_run(summary, console)
+
+
+def print_lens(summary: dict[str, Any], lens: str, console: Console | None = None) -> None:
+    """Print one theory lens's table (`--lens mft|schwartz|wvs|maslow|aristotle|plutchik|...`).
+
+    Raises:
+        ValueError: the run's summary has no such lens (the message lists the ones it has).
+    """
+    console = console or Console()
+    theories = summary.get("theories") or {}
+    if lens not in theories:
+        raise ValueError(f"--lens: no lens '{lens}' in this run (available: {', '.join(theories) or 'none'})")
+    theory = theories[lens]
+    rows = [d | {"value": d.get("label") or d["dimension"]} for d in theory["dimensions"]]
+    console.print(values_table(rows, f"{theory['title']} ({lens})"))
+    console.print(
+        "Score: 100*(chosen - passed over)/(both) over the dilemmas touching the dimension; it credits every "
+        "dimension of the chosen action, so it can disagree with the utility, which separates dimensions "
+        "that travel together.",
+        style="dim",
     )

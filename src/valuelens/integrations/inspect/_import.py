@@ -85,8 +85,8 @@ def import_inspect(log: str | os.PathLike[str], store: str | os.PathLike[str] | 
         InputError: the file is missing, not an Inspect log, or not a log of valuelens dilemmas.
         BackendError: inspect_ai is not installed.
     """
-    from valuelens._api import load_run
     from valuelens.store import Store
+    from valuelens.studies import load_run
     from valuelens.suites import Dilemma
 
     path = Path(log).expanduser()

@@ -17,11 +17,11 @@ from inspect_ai.model import ModelOutput
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import TaskState
 
-from valuelens._engine import is_refusal, parse_choice
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import position_bias as _position_bias
 from valuelens.analysis._scores import value_scores as _value_scores
 from valuelens.analysis._thurstone import ThurstonianModel
+from valuelens.runner import is_refusal, parse_choice
 
 TOP = 5
 MAX_POSITIONS = 4

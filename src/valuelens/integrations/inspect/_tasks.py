@@ -13,10 +13,10 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import generate
 
-from valuelens._engine import SAMPLE_MAX_TOKENS
 from valuelens.integrations.inspect._dataset import dilemma_samples, outcome_samples
 from valuelens.integrations.inspect._scoring import choice_probability, outcome_utilities, position_bias, value_scores
 from valuelens.prompts import Condition, read_text_arg
+from valuelens.runner import SAMPLE_MAX_TOKENS
 from valuelens.suites import load_outcomes, load_suite, resolve_persona, resolve_principle
 
 TOP_LOGPROBS = 20

@@ -1,33 +1,27 @@
-"""Stated values: ask the bundled survey in both scale directions, score it as the PVQ does, and
-set the stated priorities against the ones the model's dilemma choices reveal (the say-do gap)."""
+"""A stored survey run: stated values per Schwartz value, scale effects, and the say-do gap against a dilemma run."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import math
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._api import Run
-from valuelens._api import _assemble as assemble_dilemmas
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, label_distribution, prompt_key
-from valuelens.analysis import SurveyScores, fit_value_utilities, say_do_gap, score_survey
-from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
+from valuelens._version import __version__
+from valuelens.analysis import N_BOOT_STUDY, SurveyScores, bootstrap_mean, fit_value_utilities, say_do_gap, score_survey
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
-from valuelens.prompts import ANCHORS, SCALE_LABELS, agreement, survey_jobs
+from valuelens.prompts import ANCHORS, SCALE_LABELS, agreement
+from valuelens.runner import ExecStats, label_distribution
 from valuelens.store import RunRecord, Store
-from valuelens.suites import SurveyItem, load_survey
+from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies._run import Run
+from valuelens.suites import SurveyItem
 
-N_BOOT = 1000
+N_BOOT = N_BOOT_STUDY
 SCALE_RULE = (
     "each item asked twice: 1 = strongly disagree ... 6 = strongly agree, and reversed "
     "(1 = strongly agree ... 6 = strongly disagree); both mapped to the agree-high scale and averaged"
@@ -61,6 +55,12 @@ class SurveyRun:
     @property
     def run_id(self) -> str:
         return self.record.run_id
+
+    frame_names = ("items", "values")
+
+    @property
+    def kind(self) -> str:
+        return "survey"
 
     @property
     def seed(self) -> int:
@@ -130,22 +130,44 @@ class SurveyRun:
             "scale": {"labels": list(SCALE_LABELS), "anchors": list(ANCHORS), "rule": SCALE_RULE},
             "method": scores.method if scores is not None else None,
             "values": values,
-            "mean_rating": self._estimate(self.item_ratings(), n_boot),
-            "label_bias": self._estimate((self.ratings[both, 0] - self.ratings[both, 1]) / 2, n_boot),
+            "mean_rating": bootstrap_mean(self.item_ratings(), n_boot, self.seed),
+            "label_bias": bootstrap_mean((self.ratings[both, 0] - self.ratings[both, 1]) / 2, n_boot, self.seed),
             "say_do_gap": self.say_do(n_boot),
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
         }
 
-    def _estimate(self, x: np.ndarray, n_boot: int) -> dict[str, Any]:
-        """Mean with a percentile bootstrap interval over items (None bounds when n < 2)."""
-        x = x[~np.isnan(x)]
-        if len(x) < 2:
-            return {"value": float(x.mean()) if len(x) else None, "ci_low": None, "ci_high": None, "n": len(x)}
-        boot = x[np.random.default_rng(self.seed).integers(0, len(x), (n_boot, len(x)))].mean(axis=1)
-        lo, hi = np.percentile(boot, [2.5, 97.5])
-        return {"value": float(x.mean()), "ci_low": float(lo), "ci_high": float(hi), "n": len(x)}
+    def report_data(self, n_boot: int = N_BOOT) -> dict[str, Any]:
+        """What the HTML report shows: the summary plus date and settings."""
+        spec = self.record.spec
+        settings = {k: spec[k] for k in ("samples", "seed") if k in spec}
+        return self.summary(n_boot) | {"suite": "survey", "created": self.record.created, "settings": settings}
+
+    def items_df(self) -> Any:
+        """One row per item: item_id, value, text, agreement in each scale direction and their mean."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "item_id": [it.id for it in self.items],
+                "value": [it.value for it in self.items],
+                "text": [it.text for it in self.items],
+                "rating_order_0": self.ratings[:, 0],
+                "rating_order_1": self.ratings[:, 1],
+                "rating": self.item_ratings(),
+            }
+        )
+
+    def values_df(self) -> Any:
+        """The stated score per Schwartz value (the summary's `values`) as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary()["values"])
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """The run's tables as pandas DataFrames: items (one row per item) and values (stated scores)."""
+        return pick_frames(self.kind, {"items": self.items_df, "values": self.values_df}, names)
 
 
 def _rating(answer: dict[str, Any] | None, order: int) -> float:
@@ -157,7 +179,8 @@ def _rating(answer: dict[str, Any] | None, order: int) -> float:
     return float(expected)
 
 
-def _assemble(store: Store, record: RunRecord) -> SurveyRun:
+def assemble_items(store: Store, record: RunRecord) -> SurveyRun:
+    """A survey run as stored, without the dilemma run it is set against."""
     rows = store.run_items(record.run_id)
     items = [SurveyItem.model_validate(p) for p in store.run_payloads(record.run_id).values()]
     answers = store.get_ok(k for *_, k in rows)
@@ -167,6 +190,13 @@ def _assemble(store: Store, record: RunRecord) -> SurveyRun:
     for item_id, _, order, key in rows:
         ratings[where[item_id], order] = _rating(answers.get(key), order)
     return SurveyRun(record, items, ratings, failures, store.path)
+
+
+def assemble_survey(store: Store, record: RunRecord) -> SurveyRun:
+    """A survey run as stored, set against its default dilemma run (see `find_dilemma_run`)."""
+    result = assemble_items(store, record)
+    result.against, result.against_note = find_dilemma_run(store, record.fingerprint, None, record.model)
+    return result
 
 
 def _no_condition(record: RunRecord) -> bool:
@@ -217,100 +247,3 @@ def find_dilemma_run(store: Store, fingerprint: str, against: str | None, model:
             )
         record = found[0]
     return assemble_dilemmas(store, record), ""
-
-
-def survey(
-    model: str = DEFAULT_MODEL,
-    *,
-    against: str | None = None,
-    items: Sequence[SurveyItem] | None = None,
-    seed: int = 0,
-    samples: int = SAMPLES_PER_ORDER,
-    store: str | Path | None = None,
-    progress: ProgressFn | None = None,
-    backend: Backend | None = None,
-    base_url: str | list[str] | None = None,
-    timeout: float | None = None,
-    max_concurrency: int | None = None,
-) -> SurveyRun:
-    """Ask the survey items in both scale directions and return the stored survey run.
-
-    Each answer is the expected rating under the label probabilities renormalised over "1".."6"
-    (or the share of K parsed samples); see `valuelens.prompts._survey` for the both-orders rule.
-    Answers are committed as they arrive, so an interrupted survey resumes and a rerun costs no call.
-
-    Args:
-        model: provider/model name.
-        against: id (or prefix) of the dilemma run for the say-do gap; default: the most recent
-            complete dilemma run in the store with the same backend fingerprint and no condition.
-        items: survey items (default: the bundled 40, four per Schwartz value).
-        seed: seeds the bootstrap intervals; part of the run's identity, as in `run`.
-        samples: answers drawn per prompt when the backend gives no log-probabilities.
-        store, progress, backend, base_url, timeout, max_concurrency: as in `valuelens.run`.
-
-    Raises:
-        InputError: bad arguments, or `against` names no dilemma run.
-        BackendError: the model cannot be created.
-    """
-    started = time.perf_counter()
-    the_items = list(items if items is not None else load_survey())
-    if not the_items:
-        raise InputError("survey: no items to ask")
-    if max_concurrency is not None and max_concurrency < 1:
-        raise InputError(f"--max-concurrency: must be at least 1, got {max_concurrency}")
-    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
-    be = backend or get_backend(model, base_urls=urls, timeout=timeout, max_concurrency=max_concurrency)
-    try:
-        keyed = [(j, prompt_key(be, j.prompt, samples)) for j in survey_jobs(the_items)]
-        blob = json.dumps([it.model_dump(mode="json") for it in the_items], sort_keys=True)
-        spec = {
-            "kind": "survey",
-            "fingerprint": be.fingerprint,
-            "items_hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
-            "samples": samples,
-            "seed": seed,
-        }
-        run_id = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
-        with Store(store) as st:
-            dilemma_run, note = find_dilemma_run(st, be.fingerprint, against, be.name)
-            st.begin_run(
-                run_id,
-                "survey",
-                be.name,
-                be.fingerprint,
-                "survey",
-                spec,
-                [(j.item_id, j.variant, j.order, k) for j, k in keyed],
-                {it.id: it.model_dump(mode="json") for it in the_items},
-            )
-            concurrency = max_concurrency if backend is not None else None
-            stats = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, progress, concurrency))
-            record = st.get_run(run_id)
-            assert record is not None
-            result = _assemble(st, record)
-            result.invocation, result.seconds = stats, time.perf_counter() - started
-            result.against, result.against_note = dilemma_run, note
-            st.finish_run(
-                run_id,
-                "complete" if not result.failures else "incomplete",
-                stats.run_stats(result.seconds, len(result.failures), stats.cost_usd(be)),
-            )
-            return result
-    finally:
-        if backend is None:
-            be.close()
-
-
-def load_survey_run(run_id: str, store: str | Path | None = None, against: str | None = None) -> SurveyRun:
-    """A stored survey run by id (or unique prefix), set against `against` or the default dilemma run.
-
-    Raises:
-        InputError: no such survey run.
-    """
-    with Store(store) as st:
-        record = st.get_run(run_id)
-        if record is None or record.kind != "survey":
-            raise InputError(f"{st.path}: survey run '{run_id}' not found (valuelens runs lists them)")
-        result = _assemble(st, record)
-        result.against, result.against_note = find_dilemma_run(st, record.fingerprint, against, record.model)
-        return result

@@ -10,24 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._api import Run, _assemble
-from valuelens._profile import THEORIES
-from valuelens.analysis import (
-    ChoiceTable,
-    Comparison,
-    aitchison_distance,
-    compare_tables,
-    fit_value_utilities,
-    geometric_mean_aggregate,
-    priority_composition,
-)
+from valuelens._version import __version__
+from valuelens.analysis import N_BOOT_STUDY, Comparison, compare_tables, compositions
 from valuelens.analysis._compare import shared_rows
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.store import Store
+from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._profile import THEORIES
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies._run import Run
 
-N_BOOT = 1000
+N_BOOT = N_BOOT_STUDY
 
 
 @dataclass
@@ -49,8 +43,10 @@ def _head(c: Comparison) -> dict[str, Any]:
     return {
         "n_shared": c.n_shared,
         "spearman": c.spearman,
-        "aitchison": {"value": c.aitchison, "ci_low": lo, "ci_high": hi, "n": c.n_shared},
+        "aitchison": {"value": c.aitchison, "ci_low": lo, "ci_high": hi, "n": c.n_shared}
+        | {"plugin": c.aitchison_plugin, "bias_corrected": True},
         "significant": int(np.sum(c.significant)),
+        "verdict": c.verdict().to_dict(),
         "of": len(c.names),
         "pairing_scale": c.pairing_scale,
     }
@@ -109,6 +105,32 @@ class RunsComparison:
             "compositions": self.compositions,
         }
 
+    kind = "comparison"
+    frame_names = ("differences",)
+
+    @property
+    def run_id(self) -> str:
+        """The compared runs' ids joined by '+' (a comparison is not stored)."""
+        return "+".join(r.run_id for r in self.runs)
+
+    def report_data(self) -> dict[str, Any]:
+        """The summary (each pair's HTML page reads `html_data`)."""
+        return self.summary()
+
+    def pages(self) -> list[tuple[str, dict[str, Any]]]:
+        """(run id of b, `html_data`) for every run after the reference: one comparison page each."""
+        return [(p.b.run_id, self.html_data(i)) for i, p in enumerate(self.pairs)]
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """differences: one row per compared run and value (b, value, utility_a, utility_b, difference, ...)."""
+        return pick_frames(self.kind, {"differences": self._differences_df}, names)
+
+    def _differences_df(self) -> Any:
+        import pandas as pd
+
+        rows = [{"a": c["a"], "b": c["b"]} | v for c in self.summary()["comparisons"] for v in c["values"]]
+        return pd.DataFrame(rows)
+
     def html_data(self, index: int = 0) -> dict[str, Any]:
         """What `report.render_comparison_html` reads, for run `index + 1` against the reference."""
         p = self.pairs[index]
@@ -132,54 +154,7 @@ def _load(ref: str | Run, st: Store) -> Run:
         raise InputError(f"{st.path}: run '{ref}' not found (valuelens runs lists them)")
     if record.kind != "dilemmas":
         raise InputError(f"run {record.run_id} is a {record.kind} run; compare takes dilemma runs")
-    return _assemble(st, record)
-
-
-def _common_rows(tables: list[ChoiceTable]) -> list[np.ndarray]:
-    """Row indices, per table, of the (item_id, variant) pairs answered in every table (first table's order)."""
-    answered = [
-        {
-            (t, int(v)): i
-            for i, (t, v, p) in enumerate(zip(tab.item_ids, tab.variants, tab.p_a, strict=True))
-            if not np.isnan(p)
-        }
-        for tab in tables
-    ]
-    keys = [k for k in answered[0] if all(k in a for a in answered[1:])]
-    return [np.array([a[k] for k in keys], dtype=int) for a in answered]
-
-
-def compositions(tables: list[ChoiceTable], run_ids: list[str], theories: Sequence[str], seed: int) -> dict[str, Any]:
-    """Per theory, each run's priority composition on the shared dilemmas, their geometric mean and
-    each run's Aitchison distance to it (None for a theory with nothing to fit)."""
-    rows = _common_rows(tables)
-    lex, out = load_lexicon(), {}
-    for tid in theories:
-        membership = lex.membership(tid)
-        try:
-            fits = [
-                fit_value_utilities(t.subset(r), membership=membership, seed=seed)
-                for t, r in zip(tables, rows, strict=True)
-            ]
-        except ValueError:
-            out[tid] = None
-            continue
-        names = [n for n in fits[0].names if all(n in f.names for f in fits[1:])]
-        if len(names) < 2:
-            out[tid] = None
-            continue
-        parts = np.array([priority_composition([f.as_mapping()[n] for n in names]) for f in fits])
-        centre = geometric_mean_aggregate(parts)
-        out[tid] = {
-            "dimensions": names,
-            "n_shared": len(rows[0]),
-            "runs": {rid: p.tolist() for rid, p in zip(run_ids, parts, strict=True)},
-            "aggregate": centre.tolist(),
-            "distance_to_aggregate": {
-                rid: aitchison_distance(p, centre) for rid, p in zip(run_ids, parts, strict=True)
-            },
-        }
-    return out
+    return assemble_dilemmas(st, record)
 
 
 def compare(
@@ -234,5 +209,5 @@ def compare(
             except ValueError:  # no shared dilemma carries this theory's dimensions on both actions
                 continue
         pairs.append(RunComparison(ref, r, values, per_theory))
-    comps = compositions(tables, [r.run_id for r in loaded], theories, seed)
+    comps = compositions(tables, [r.run_id for r in loaded], {tid: lex.membership(tid) for tid in theories}, seed)
     return RunsComparison(loaded, pairs, comps, n_boot, seed)

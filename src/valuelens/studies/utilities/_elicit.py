@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from valuelens._engine import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
-from valuelens._utilities_run._labels import HELDOUT, TRAINING, pair_labels
-from valuelens._utilities_run._result import UtilitiesRun, assemble
 from valuelens.analysis import ActivePairSelector, random_pairs
-from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
+from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
-from valuelens.prompts import PAIR_SEPARATOR, outcome_jobs
+from valuelens.prompts import PAIR_SEPARATOR, outcome_jobs, read_text_arg
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, check_connection, session
 from valuelens.store import Store
+from valuelens.studies.utilities._labels import HELDOUT, TRAINING, pair_labels
+from valuelens.studies.utilities._result import UtilitiesRun, assemble
 from valuelens.suites import Outcome, load_outcomes
 
 HOLDOUT = 0.1
@@ -105,27 +103,24 @@ def fit_utilities(
         InputError: bad outcomes or arguments (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
-    started = time.perf_counter()
     if budget is not None and budget < 1:
         raise InputError(f"--budget: must be at least 1 comparison, got {budget}")
     if samples < 1:
         raise InputError(f"--samples: must be at least 1, got {samples}")
     if not 0.0 <= holdout < 1.0:
         raise InputError(f"--holdout: must lie in [0, 1), got {holdout}")
-    if max_concurrency is not None and max_concurrency < 1:
-        raise InputError(f"--max-concurrency: must be at least 1, got {max_concurrency}")
+    check_connection(timeout, max_concurrency)
+    system_prompt = read_text_arg(system_prompt, "system prompt")
     name, outs = _outcome_list(outcomes, limit)
     n = len(outs)
     selector = ActivePairSelector(n, budget=budget, seed=seed)
     n_heldout = min(round(holdout * selector.budget), n * (n - 1) // 2 - selector.budget)
-    own_backend = backend is None
-    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
-    be = backend or get_backend(model, base_urls=urls, timeout=timeout, max_concurrency=max_concurrency)
-    try:
+    connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
+    with session(model, samples=samples, store=store, backend=backend, **connection) as s:
         payloads = {o.id: o.model_dump(mode="json") for o in outs}
         spec = {
             "kind": "utilities",
-            "fingerprint": be.fingerprint,
+            "fingerprint": s.backend.fingerprint,
             "outcomes": name,
             "outcomes_hash": hashlib.sha256(json.dumps(list(payloads.values())).encode()).hexdigest()[:16],
             "limit": limit,
@@ -136,69 +131,54 @@ def fit_utilities(
             "system_prompt": system_prompt,
             "method": "active-thurstonian-v2",
         }
-        run_id = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+        run_id = s.begin("utilities", name, spec, [], payloads)
         index = {o.id: i for i, o in enumerate(outs)}
         planned = 2 * (selector.budget + n_heldout)
-        stats = ExecStats()
-        concurrency = max_concurrency if backend is not None else None  # else the backend knows its cap
-        with Store(store) as st:
-            st.begin_run(run_id, "utilities", be.name, be.fingerprint, name, spec, [], payloads)
 
-            def ask(pairs: np.ndarray, variant: int) -> tuple[np.ndarray, np.ndarray]:
-                """Ask both orders of `pairs`; return their soft labels and votes (NaN / 0 where unanswered)."""
-                jobs = outcome_jobs([(outs[a], outs[b]) for a, b in pairs.tolist()], variant, system_prompt)
-                keyed = [(j, prompt_key(be, j.prompt, samples)) for j in jobs]
-                items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
-                st.begin_run(run_id, "utilities", be.name, be.fingerprint, name, spec, items, {})
-                offset = stats.model_calls + stats.cached_calls
+        def ask(pairs: np.ndarray, variant: int) -> tuple[np.ndarray, np.ndarray]:
+            """Ask both orders of `pairs`; return their soft labels and votes (NaN / 0 where unanswered)."""
+            jobs = outcome_jobs([(outs[a], outs[b]) for a, b in pairs.tolist()], variant, system_prompt)
+            keyed = [(j, s.key(j.prompt)) for j in jobs]
+            items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
+            s.begin("utilities", name, spec, items, {})
+            offset = s.stats.model_calls + s.stats.cached_calls
 
-                def step(done: int, _total: int) -> None:
-                    if progress:
-                        progress(offset + done, max(planned, offset + len(keyed)))
+            def step(done: int, _total: int) -> None:
+                if progress:
+                    progress(offset + done, max(planned, offset + len(keyed)))
 
-                got = asyncio.run(execute(be, st, {k: j.prompt for j, k in keyed}, samples, step, concurrency))
-                for attr in ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion"):
-                    setattr(stats, attr, getattr(stats, attr) + getattr(got, attr))
-                labels = pair_labels(items, st.get_ok(k for _, k in keyed), index)
-                return labels.p, labels.weights
+            s.ask({k: j.prompt for j, k in keyed}, step)
+            labels = pair_labels(items, s.store.get_ok(k for _, k in keyed), index)
+            return labels.p, labels.weights
 
-            answered = 0
-            while not selector.done:
-                plan = selector.next_pairs()
-                if len(plan) == 0:
-                    break
-                p, w = ask(plan, TRAINING)
-                # a pair with no answer in either order is observed with weight 0: no influence on the fit
-                selector.observe(plan, np.where(np.isfinite(p), p, 0.5), np.where(np.isfinite(p), w, 0.0))
-                answered += int(np.isfinite(p).sum())
-                if not answered:  # a whole round without one answer (model down?): stop, report the failures
-                    break
-            trained = {(min(a, b), max(a, b)) for a, b in selector.pairs_.tolist()}
-            for item_id, variant, _, _ in st.run_items(run_id):  # also pairs of an earlier, diverged attempt
-                if variant == TRAINING:
-                    a, b = (index[o] for o in item_id.split(PAIR_SEPARATOR))
-                    trained.add((min(a, b), max(a, b)))
-            held_seed = int(np.random.SeedSequence([seed, HELDOUT]).generate_state(1)[0])
-            held = heldout_pairs(n, n_heldout, trained, held_seed)
-            if len(held) and answered:
-                ask(held, HELDOUT)
-            record = st.get_run(run_id)
-            assert record is not None
-            result = assemble(st, record)
-            result.invocation = stats
-            result.seconds = time.perf_counter() - started
-            result.cost_usd = stats.cost_usd(be)
-            failed = len(result.failures) + result.unanswered
-            st.finish_run(
-                run_id,
-                "complete" if not failed else "incomplete",
-                stats.run_stats(result.seconds, failed, result.cost_usd),
-            )
-            result.record = st.get_run(run_id) or record
-            return result
-    finally:
-        if own_backend:
-            be.close()
+        answered = 0
+        while not selector.done:
+            plan = selector.next_pairs()
+            if len(plan) == 0:
+                break
+            p, w = ask(plan, TRAINING)
+            # a pair with no answer in either order is observed with weight 0: no influence on the fit
+            selector.observe(plan, np.where(np.isfinite(p), p, 0.5), np.where(np.isfinite(p), w, 0.0))
+            answered += int(np.isfinite(p).sum())
+            if not answered:  # a whole round without one answer (model down?): stop, report the failures
+                break
+        trained = {(min(a, b), max(a, b)) for a, b in selector.pairs_.tolist()}
+        for item_id, variant, _, _ in s.store.run_items(run_id):  # also pairs of an earlier, diverged attempt
+            if variant == TRAINING:
+                a, b = (index[o] for o in item_id.split(PAIR_SEPARATOR))
+                trained.add((min(a, b), max(a, b)))
+        held_seed = int(np.random.SeedSequence([seed, HELDOUT]).generate_state(1)[0])
+        held = heldout_pairs(n, n_heldout, trained, held_seed)
+        if len(held) and answered:
+            ask(held, HELDOUT)
+        record = s.store.get_run(run_id)
+        assert record is not None
+        result = assemble(s.store, record)
+        result.invocation, result.seconds = s.stats, s.seconds
+        result.cost_usd = s.stats.cost_usd(s.backend)
+        s.finish(run_id, len(result.failures) + result.unanswered, result.seconds)
+        result.record = s.store.get_run(run_id) or record
+        return result
 
 
 def load_utilities_run(run_id: str, store: str | Path | None = None) -> UtilitiesRun:

@@ -8,17 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from valuelens import __version__
-from valuelens._api import Run, run
-from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
-from valuelens.analysis import SteeringEffect, steering_effect
+from valuelens._version import __version__
+from valuelens.analysis import N_BOOT_STUDY, SteeringEffect, steering_effect
 from valuelens.analysis._steer import supported_side
-from valuelens.backends import DEFAULT_MODEL, Backend, get_backend
+from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
+from valuelens.prompts import read_text_arg
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.studies._dilemmas import run
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite, resolve_principle
 
-N_BOOT = 1000
+N_BOOT = N_BOOT_STUDY
 
 
 def _estimate(value: float, lo: float, hi: float, n: int) -> dict[str, Any]:
@@ -45,18 +48,30 @@ class Steering:
     eligible: int
     seed: int = 0
 
+    kind = "steer"
+    frame_names = ("shift",)
+
+    @property
+    def run_id(self) -> str:
+        """The baseline and steered runs' ids joined by '+' (both are stored runs)."""
+        return f"{self.baseline.run_id}+{self.steered.run_id}"
+
+    def report_data(self) -> dict[str, Any]:
+        return self.summary()
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """shift: the utility shift per value (baseline, steered, shift, interval, Holm p, n); empty without one."""
+        return pick_frames(self.kind, {"shift": self._shift_df}, names)
+
+    def _shift_df(self) -> Any:
+        import pandas as pd
+
+        shift = self.summary()["utility_shift"]
+        return pd.DataFrame(shift["values"] if shift else [])
+
     def verdict(self) -> str:
-        """The effect in one plain sentence."""
-        e = self.effect
-        numbers = (
-            f"P(choose the supported action) {e.p_baseline:.2f} -> {e.p_steered:.2f} "
-            f"({e.effect:+.2f}, 95% CI [{e.ci_low:+.2f}, {e.ci_high:+.2f}]; n = {e.n} dilemmas)"
-        )
-        if e.ci_low > 0:
-            return f"Steerable: the {self.condition.replace('_', ' ')} moves choices toward the values it supports: {numbers}."
-        if e.ci_high < 0:
-            return f"Backfires: the {self.condition.replace('_', ' ')} moves choices away from the values it supports: {numbers}."
-        return f"No reliable steering effect (the interval includes 0): {numbers}."
+        """The effect in one plain sentence (the rule: ``valuelens.analysis.steering_verdict``)."""
+        return self.effect.verdict(self.condition).text
 
     def summary(self) -> dict[str, Any]:
         """The experiment as one JSON-ready object (what `valuelens steer --json` prints)."""
@@ -85,10 +100,12 @@ class Steering:
             "p_baseline": _estimate(e.p_baseline, *e.p_baseline_ci, e.n),
             "p_steered": _estimate(e.p_steered, *e.p_steered_ci, e.n),
             "effect": _estimate(e.effect, e.ci_low, e.ci_high, e.n) | {"n_rows": e.n_rows},
-            "verdict": self.verdict(),
+            # label, or None below the minimum n; the sentence says which and why
+            "verdict": self.effect.verdict(self.condition).label,
+            "verdict_text": self.verdict(),
             "method": (
                 "P(supported action) from the order-averaged choice probability, the same way in both "
-                "conditions, averaged over eligible dilemmas; paired percentile bootstrap over dilemmas"
+                "conditions, averaged over eligible dilemmas; Student t interval over per-dilemma differences"
             ),
             "utility_shift": shift,
             "n_boot": e.n_boot,
@@ -182,7 +199,7 @@ def steer(
         InputError: bad arguments, or no dilemma of the suite puts a supported value against an opposed one.
         BackendError: the model cannot be created.
     """
-    p, condition = resolve_steering(principle, system_prompt, supports, opposes)
+    p, condition = resolve_steering(principle, read_text_arg(system_prompt, "system prompt"), supports, opposes)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
@@ -199,8 +216,7 @@ def steer(
         source=the_suite.source,
         dilemmas=tuple(pool) if whole_suite else eligible,
     )
-    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
-    be = backend or get_backend(model, base_urls=urls, timeout=timeout, max_concurrency=max_concurrency)
+    be = backend or open_backend(model, base_url=base_url, timeout=timeout, max_concurrency=max_concurrency)
     common: dict[str, Any] = {"seed": seed, "samples": samples, "store": store, "progress": progress, "backend": be}
     common["max_concurrency"] = max_concurrency
     try:

@@ -8,41 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from valuelens import __version__
-from valuelens._api import Run, run
-from valuelens._engine import SAMPLES_PER_ORDER, ProgressFn
-from valuelens.analysis import compare_tables, steering_effect
+from valuelens._version import __version__
+from valuelens.analysis import N_BOOT_STUDY, compare_tables, steering_effect
 from valuelens.errors import InputError
-from valuelens.lexicon import load_lexicon
-from valuelens.suites import Principle, Suite, load_suite, resolve_persona, resolve_principle
+from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.studies._conditions import SweepCondition, conditions
+from valuelens.studies._dilemmas import run
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies._run import Run
+from valuelens.suites import Principle, Suite, load_suite
 
-N_BOOT = 1000
+N_BOOT = N_BOOT_STUDY
 THEORY = "schwartz"
-
-
-@dataclass(frozen=True)
-class SweepCondition:
-    """One column of the matrix: how the prompt was conditioned.
-
-    Attributes:
-        kind: "baseline", "persona", "principle" or "system_prompt".
-        name: what the user passed (persona or principle name, or the system prompt's index).
-        text: the text put into the prompt (None for the baseline).
-        principle: the principle, with its supported and opposed lexicon values (principle conditions only).
-    """
-
-    kind: str
-    name: str = ""
-    text: str | None = None
-    principle: Principle | None = None
-
-    @property
-    def label(self) -> str:
-        return "baseline" if self.kind == "baseline" else f"{self.kind}:{self.name}"
-
-    def run_kwargs(self) -> dict[str, str | None]:
-        key = {"persona": "persona", "principle": "principle", "system_prompt": "system_prompt"}.get(self.kind)
-        return {key: self.text} if key else {}
 
 
 @dataclass
@@ -63,6 +40,32 @@ class Sweep:
     seed: int = 0
     n_boot: int = N_BOOT
     _utilities: dict[str, Any] | None = field(default=None, repr=False)
+
+    kind = "sweep"
+    frame_names = ("utilities",)
+
+    @property
+    def run_id(self) -> str:
+        """The sweep's runs' ids joined by '+' (each is a stored run)."""
+        return "+".join(r.run.run_id for r in self.runs)
+
+    def report_data(self) -> dict[str, Any]:
+        return self.summary()
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """utilities: one row per value and run (model, condition, utility and its interval)."""
+        return pick_frames(self.kind, {"utilities": self._utilities_df}, names)
+
+    def _utilities_df(self) -> Any:
+        import pandas as pd
+
+        table = self.utilities()
+        rows = [
+            {"value": r["name"]} | col | {"utility": u, "ci_low": lo, "ci_high": hi}
+            for r in table["values"]
+            for col, u, lo, hi in zip(table["columns"], r["utilities"], r["ci_low"], r["ci_high"], strict=True)
+        ]
+        return pd.DataFrame(rows)
 
     def utilities(self) -> dict[str, Any]:
         """Value (and Schwartz dimension) utilities by run: columns in run order, one row per name."""
@@ -123,44 +126,6 @@ class Sweep:
         }
 
 
-def _principle_condition(spec: str | Principle) -> SweepCondition:
-    p = spec if isinstance(spec, Principle) else resolve_principle(spec)
-    assert p is not None
-    lex = load_lexicon()
-    sup = tuple(dict.fromkeys(n for n in (lex.resolve(v) for v in p.supports) if n))
-    opp = tuple(dict.fromkeys(n for n in (lex.resolve(v) for v in p.opposes) if n))
-    p = p.model_copy(update={"supports": sup, "opposes": opp})
-    return SweepCondition("principle", p.name or p.text[:40], p.text, p)
-
-
-def conditions(
-    personas: Sequence[str] = (), principles: Sequence[str | Principle] = (), system_prompts: Sequence[str] = ()
-) -> list[SweepCondition]:
-    """The baseline, then one condition per persona, principle and system prompt (duplicates dropped).
-
-    Raises:
-        InputError: an unknown principle name or an empty text.
-    """
-    out = [SweepCondition("baseline")]
-    for p in personas:
-        text = resolve_persona(p)
-        if not text or not text.strip():
-            raise InputError("--persona: empty persona")
-        out.append(SweepCondition("persona", p.strip(), text))
-    out += [_principle_condition(p) for p in principles]
-    for i, s in enumerate(system_prompts, start=1):
-        if not s or not s.strip():
-            raise InputError("--system-prompt: empty system prompt")
-        out.append(SweepCondition("system_prompt", str(i), s))
-    seen: set[str] = set()
-    unique = []
-    for c in out:
-        if c.label not in seen:
-            seen.add(c.label)
-            unique.append(c)
-    return unique
-
-
 def _shift(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> dict[str, Any]:
     c = compare_tables(base.run.table, other.run.table, n_boot=n_boot, seed=seed)
     d = c.to_dict()
@@ -205,7 +170,8 @@ def _steerability(base: SweepRun, other: SweepRun, n_boot: int, seed: int) -> di
         )
     except ValueError as exc:
         return out | empty | {"verdict": f"not measurable: {exc}"}
-    verdict = "steerable" if e.ci_low > 0 else "backfires" if e.ci_high < 0 else "no reliable effect"
+    v = e.verdict()
+    verdict = v.label or f"no verdict: {v.text.split(': ')[1]}"
     return out | {
         "p_baseline": e.p_baseline,
         "p_steered": e.p_steered,
@@ -261,20 +227,13 @@ def sweep(
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     runs: list[SweepRun] = []
     for m in names:
-        for c in conds:
-            r = run(
-                m,
-                the_suite,
-                limit=limit,
-                seed=seed,
-                samples=samples,
-                store=store,
-                progress=progress,
-                base_url=base_url,
-                timeout=timeout,
-                **c.run_kwargs(),
-            )
-            runs.append(SweepRun(m, c, r))
+        be = open_backend(m, base_url=base_url, timeout=timeout)  # one per model: a GGUF loads once
+        try:
+            for c in conds:
+                common = {"limit": limit, "seed": seed, "samples": samples, "store": store, "progress": progress}
+                runs.append(SweepRun(m, c, run(m, the_suite, backend=be, **common, **c.run_kwargs())))
+        finally:
+            be.close()
     shifts: list[dict[str, Any]] = []
     steerability: list[dict[str, Any]] = []
     for m in names:

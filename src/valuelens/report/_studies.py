@@ -72,7 +72,7 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    console.print(s["verdict"], highlight=False, soft_wrap=True)
+    console.print(s.get("verdict_text") or s["verdict"], highlight=False, soft_wrap=True)
     shift = s.get("utility_shift")
     if shift:
         table = _table(
@@ -115,7 +115,7 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
             f"B {b['model']} ({b['run_id']}) − A {a['model']} ({a['run_id']}): {c['n_shared']} shared dilemmas. "
             f"{c['significant']} of {c['of']} values differ significantly (Holm). Rank correlation "
             f"{c['spearman']:+.2f}; Aitchison distance {ait['value']:.2f} {_ci(ait['ci_low'], ait['ci_high'], sign='')} "
-            "(read it against a replication, never against 0).",
+            "(bias-corrected: 0 = no difference beyond the noise of the two runs).",
             highlight=False,
             soft_wrap=True,
         )
@@ -148,3 +148,15 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def print_sweep(s: dict[str, Any], console: Console) -> None:
+    """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
+    for sh in s["shifts"]:
+        moved = ", ".join(f"{v['value']} {v['difference']:+.2f}" for v in sh["significant"]) or sh.get("error", "none")
+        console.print(
+            f"{sh['model']} | {sh['condition']}: {len(sh['significant'])} values moved (Holm): {moved}", highlight=False
+        )
+    for st in s["steerability"]:
+        effect = "n/a" if st["effect"] is None else f"{st['effect']:+.2f} [{st['ci_low']:+.2f}, {st['ci_high']:+.2f}]"
+        console.print(f"{st['model']} | {st['condition']}: steering effect {effect} ({st['verdict']})", highlight=False)

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from valuelens._engine import SAMPLES_PER_ORDER, p_first
 from valuelens.prompts import LABELS, PAIR_SEPARATOR
+from valuelens.runner import SAMPLES_PER_ORDER, p_first
 
 LOGPROB_VOTES = float(SAMPLES_PER_ORDER)
 """Weight of one order answered with label log-probabilities, in votes: as much as the default K = 10

@@ -9,9 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from valuelens import __version__
-from valuelens._engine import ExecStats, answer_kinds
-from valuelens._utilities_run._labels import HELDOUT, TRAINING, PairLabels, pair_labels
+from valuelens._version import __version__
 from valuelens.analysis import (
     ChoiceTable,
     ThurstonianModel,
@@ -20,8 +18,12 @@ from valuelens.analysis import (
     exchange_rates,
     holdout_metrics,
     position_bias,
+    wilson_interval,
 )
+from valuelens.runner import ExecStats, answer_kinds
 from valuelens.store import RunRecord, Store
+from valuelens.studies._protocol import pick_frames
+from valuelens.studies.utilities._labels import HELDOUT, TRAINING, PairLabels, pair_labels
 from valuelens.suites import Outcome
 
 LEVEL = 0.95
@@ -40,16 +42,6 @@ def _num(x: Any) -> Any:
     if isinstance(x, float | np.floating):
         return float(x) if math.isfinite(x) else None
     return x
-
-
-def _wilson(hits: float, n: float, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion hits / n."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = hits / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 @dataclass
@@ -81,6 +73,12 @@ class UtilitiesRun:
     @property
     def run_id(self) -> str:
         return self.record.run_id
+
+    frame_names = ("choices", "values")
+
+    @property
+    def kind(self) -> str:
+        return "utilities"
 
     @property
     def seed(self) -> int:
@@ -127,7 +125,7 @@ class UtilitiesRun:
             return out | {"cycle_probability": None, "decisiveness": _num(decisiveness(held.p))}
         m = holdout_metrics(self.model, held.pairs, held.p) if len(held) else {}
         acc, n_dec = m.get("holdout_accuracy", math.nan), m.get("n_decided", 0.0)
-        lo, hi = _wilson(acc * n_dec, n_dec) if len(held) else (math.nan, math.nan)
+        lo, hi = wilson_interval(acc * n_dec, n_dec) if len(held) else (math.nan, math.nan)
         out |= {
             "holdout_accuracy": acc,
             "holdout_accuracy_ci_low": lo,
@@ -247,6 +245,10 @@ class UtilitiesRun:
                 "votes": lab.weights,
             }
         )
+
+    def frames(self, *names: str) -> dict[str, Any]:
+        """The run's tables as pandas DataFrames: choices (one row per asked pair) and values (utilities)."""
+        return pick_frames(self.kind, {"choices": self.choices_df, "values": self.values_df}, names)
 
 
 def fit_labels(labels: PairLabels, n_items: int) -> ThurstonianModel | None:

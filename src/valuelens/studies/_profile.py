@@ -115,6 +115,8 @@ def profile(table: ChoiceTable, seed: int = 0, n_boot: int = 2000) -> dict[str, 
         },
         "reliability": {
             "position_bias": pb.to_dict() | {"value": pb.value},
+            # b of the per-order utility model: the logit added to the first-listed option
+            "position_bias_logit": utilities.position_bias.to_dict() if utilities else None,
             "split_half": (
                 _estimate(split.reliability, split.low, split.high, split.n_items, **_extra(split.to_dict()))
                 if split

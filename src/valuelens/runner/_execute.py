@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from valuelens.backends import Backend, Failed, Refusal, Usage
+from valuelens.backends import Backend, Failed, Logprobs, Usage
 from valuelens.backends._base import task_usage
 from valuelens.backends._secrets import scrub
 from valuelens.prompts import Prompt, key_of
+from valuelens.runner._answers import is_refusal, parse_choice
 from valuelens.store import Store
 
 SAMPLES_PER_ORDER = 10
@@ -35,7 +34,7 @@ class ExecStats:
 
     def cost_usd(self, backend: Backend) -> float | None:
         """Estimated cost of this invocation, where the backend knows its price (else None)."""
-        price = getattr(backend, "price", None)
+        price = backend.price
         return None if price is None else price.cost(self.tokens_prompt, self.tokens_completion)
 
     def run_stats(self, seconds: float, failed: int, cost_usd: float | None) -> dict[str, Any]:
@@ -64,78 +63,6 @@ def choice_params(samples: int) -> dict[str, Any]:
 
 def prompt_key(backend: Backend, prompt: Prompt, samples: int = SAMPLES_PER_ORDER) -> str:
     return key_of(backend.fingerprint, prompt, "choice", choice_params(samples), backend.reads_annotations)
-
-
-_LABEL_RE = re.compile(r"[A-Za-z0-9]+")
-_LEAD_WORDS = frozenset(
-    [
-        "option",
-        "answer",
-        "action",
-        "choice",
-        "final",
-        "my",
-        "the",
-        "is",
-        "i",
-        "d",
-        "ll",
-        "would",
-        "will",
-        "choose",
-        "pick",
-        "select",
-        "go",
-        "with",
-        "take",
-    ]
-)
-_REFUSAL_RE = re.compile(
-    r"^\W*(i\s*(?:'m|am)\s+(?:sorry|not\s+(?:able|comfortable|going))|i\s*(?:can\s*not|can'?t|won'?t|will\s+not|"
-    r"do\s*n[o']t\s+(?:feel|think\s+i\s+(?:can|should))|must\s+decline|'d\s+rather\s+not|prefer\s+not)|"
-    r"as\s+an\s+ai|sorry\b|unfortunately,?\s+i)",
-    re.IGNORECASE,
-)
-
-
-def parse_choice(text: str, labels: tuple[str, ...]) -> str | None:
-    """The label a sampled answer picks: the first word that is not a lead-in, if it is a label
-    ('B', 'B.', '(B)', '**B**', 'Option B', 'Answer: B', 'I choose B', 'I would pick option B')."""
-    for w in _LABEL_RE.findall(text)[:8]:
-        if w in labels:
-            return w
-        if w.lower() not in _LEAD_WORDS:
-            break
-    return None
-
-
-def is_refusal(text: str) -> bool:
-    """A provider-flagged refusal, or an answer that opens like one ("I can't", "I'm sorry", "As an AI")."""
-    return isinstance(text, Refusal) or bool(_REFUSAL_RE.match(text))
-
-
-def p_first(result: dict[str, Any], labels: tuple[str, ...]) -> float:
-    """P(first-listed option) from a stored response: label log-probabilities, or sample counts."""
-    if "logprobs" in result:
-        la, lb = (result["logprobs"][lab] for lab in labels[:2])
-        m = max(la, lb)
-        ea, eb = math.exp(la - m), math.exp(lb - m)
-        return ea / (ea + eb)
-    counts = result["counts"]
-    a, b = counts.get(labels[0], 0), counts.get(labels[1], 0)
-    return a / (a + b) if a + b else math.nan
-
-
-def label_distribution(result: dict[str, Any], labels: tuple[str, ...]) -> list[float] | None:
-    """P(label) over `labels` from a stored response: log-probabilities renormalised over the labels,
-    or the share of parsed samples; None when no sample picked a label."""
-    if "logprobs" in result:
-        lps = [result["logprobs"][lab] for lab in labels]
-        m = max(lps)
-        ws = [math.exp(lp - m) for lp in lps]
-        return [w / sum(ws) for w in ws]
-    counts = [result["counts"].get(lab, 0) for lab in labels]
-    return [c / sum(counts) for c in counts] if sum(counts) else None
 
 
 async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[dict[str, Any] | Failed]:
@@ -168,7 +95,7 @@ async def _ask(backend: Backend, prompts: list[Prompt], samples: int) -> list[di
 
 
 def _logprob_result(r: dict[str, float]) -> dict[str, Any]:
-    bounded = list(getattr(r, "bounded", ()))
+    bounded = list(r.bounded) if isinstance(r, Logprobs) else []
     return {"logprobs": dict(r), "bounded": bounded} if bounded else {"logprobs": dict(r)}
 
 
@@ -206,7 +133,7 @@ async def execute(
     if progress:
         progress(done, total)
     batches = [pending[i : i + backend.max_batch] for i in range(0, len(pending), backend.max_batch)]
-    workers = max_concurrency or getattr(backend, "max_concurrency", 1)
+    workers = max_concurrency or backend.max_concurrency
     queue: asyncio.Queue[list[str]] = asyncio.Queue()
     for b in batches:
         queue.put_nowait(b)
@@ -243,7 +170,5 @@ async def execute(
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(batches) or 1)))))
     finally:
-        aclose = getattr(backend, "aclose", None)  # connections belong to this event loop
-        if aclose is not None:
-            await aclose()
+        await backend.aclose()  # connections belong to this event loop
     return stats

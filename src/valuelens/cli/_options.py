@@ -1,0 +1,66 @@
+"""Option definitions shared by the commands (declared once; defaults from the library's constants)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from valuelens.analysis import N_BOOT_STUDY
+from valuelens.backends import DEFAULT_MODEL
+from valuelens.runner import SAMPLES_PER_ORDER
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", help="SQLite store (default $VALUELENS_STORE or ./.valuelens/store.sqlite)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+BaseUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--base-url", metavar="URL", help="Server URL for openai/ or anthropic/ models; repeat to share the load."
+    ),
+]
+TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds per request (remote models).")]
+MaxConcurrencyOpt = Annotated[
+    int | None, typer.Option("--max-concurrency", help="Most requests in flight at once (remote models).")
+]
+ReportOpt = Annotated[bool, typer.Option("--report", help="Also write the HTML report (./valuelens-RUN_ID.html).")]
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="provider/model, e.g. llamacpp/gemma-3-270m, llamacpp/PATH.gguf, synthetic/default, "
+        "openai/MODEL, openai/MODEL?api=completions, anthropic/MODEL, hf/PATH",
+    ),
+]
+SuiteOpt = Annotated[str, typer.Option("--suite", "-s", help="Bundled suite name or a JSONL/CSV file.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N dilemmas.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed for every random choice in the analysis.")]
+SamplesOpt = Annotated[int, typer.Option(help="Samples per prompt when the model gives no log-probabilities.")]
+NBootOpt = Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")]
+SystemPromptOpt = Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")]
+PrincipleOpt = Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")]
+RunIdArg = Annotated[str, typer.Argument(help="Run id or a unique prefix.")]
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "N_BOOT_STUDY",
+    "SAMPLES_PER_ORDER",
+    "BaseUrlOpt",
+    "JsonOpt",
+    "LimitOpt",
+    "MaxConcurrencyOpt",
+    "ModelOpt",
+    "NBootOpt",
+    "PrincipleOpt",
+    "ReportOpt",
+    "RunIdArg",
+    "SamplesOpt",
+    "SeedOpt",
+    "StoreOpt",
+    "SuiteOpt",
+    "SystemPromptOpt",
+    "TimeoutOpt",
+]

@@ -1,0 +1,241 @@
+"""Commands of the studies beyond one dilemma run: survey, steer, compare, utilities, sweep."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from valuelens.cli._app import app, emit, print_json, print_report_path, progress_bar
+from valuelens.cli._options import (
+    DEFAULT_MODEL,
+    N_BOOT_STUDY,
+    SAMPLES_PER_ORDER,
+    BaseUrlOpt,
+    JsonOpt,
+    LimitOpt,
+    MaxConcurrencyOpt,
+    ModelOpt,
+    NBootOpt,
+    PrincipleOpt,
+    ReportOpt,
+    SamplesOpt,
+    SeedOpt,
+    StoreOpt,
+    SuiteOpt,
+    SystemPromptOpt,
+    TimeoutOpt,
+)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
+
+
+@app.command()
+def survey(
+    model: ModelOpt = DEFAULT_MODEL,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Dilemma run for the say-do gap (default: the newest complete run of this model without a condition).",
+        ),
+    ] = None,
+    seed: SeedOpt = 0,
+    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask the 40 survey items (scale in both directions) and compare stated with revealed values."""
+    from valuelens import survey as run_survey
+    from valuelens.report import print_survey
+
+    with progress_bar() as progress:
+        result = run_survey(
+            model, against=against, seed=seed, samples=samples, store=store, progress=progress,
+            base_url=base_url, timeout=timeout,
+        )  # fmt: skip
+    emit(result, as_json, print_survey)
+
+
+@app.command()
+def steer(
+    model: ModelOpt = DEFAULT_MODEL,
+    principle: PrincipleOpt = None,
+    system_prompt: Annotated[
+        str | None, typer.Option("--system-prompt", help="TEXT or @FILE to steer with instead of a principle.")
+    ] = None,
+    supports: Annotated[
+        str | None, typer.Option("--supports", help="Comma-separated lexicon values the condition favours.")
+    ] = None,
+    opposes: Annotated[
+        str | None, typer.Option("--opposes", help="Comma-separated lexicon values the condition disfavours.")
+    ] = None,
+    suite: SuiteOpt = "core",
+    whole_suite: Annotated[
+        bool, typer.Option("--whole-suite", help="Ask every dilemma, not only those that pit the values.")
+    ] = False,
+    limit: LimitOpt = None,
+    seed: SeedOpt = 0,
+    n_boot: NBootOpt = N_BOOT_STUDY,
+    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask dilemmas without and with a principle; report how far it moves choices toward its values."""
+    from valuelens import steer as run_steer
+    from valuelens.report import print_steer
+
+    with progress_bar() as progress:
+        result = run_steer(
+            model,
+            principle,
+            system_prompt=system_prompt,
+            supports=_names(supports),
+            opposes=_names(opposes),
+            suite=suite,
+            whole_suite=whole_suite,
+            limit=limit,
+            seed=seed,
+            samples=samples,
+            n_boot=n_boot,
+            store=store,
+            progress=progress,
+            base_url=base_url,
+            timeout=timeout,
+        )
+    emit(result, as_json, print_steer)
+
+
+@app.command()
+def compare(
+    run_ids: Annotated[
+        list[str], typer.Argument(help="Two or more run ids (or prefixes); the first is the reference.")
+    ],
+    html: Annotated[
+        str | None, typer.Option("--html", help="Write the comparison report (one file per run after the first).")
+    ] = None,
+    seed: SeedOpt = 0,
+    n_boot: NBootOpt = N_BOOT_STUDY,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare runs: utility differences per value and theory dimension, Holm, Spearman, Aitchison."""
+    from valuelens import compare as compare_runs
+    from valuelens.report import print_comparison, write_comparison_pages
+
+    result = compare_runs(run_ids, store=store, seed=seed, n_boot=n_boot)
+    summary = result.summary()
+    if html:
+        summary["html"] = [str(p) for p in write_comparison_pages(result.pages(), html)]
+    if as_json:
+        print_json(summary)
+        return
+    print_comparison(summary, Console())
+    for path in summary.get("html", []):
+        print_report_path(path)
+
+
+@app.command()
+def utilities(
+    model: ModelOpt = DEFAULT_MODEL,
+    outcomes: Annotated[
+        str,
+        typer.Option("--outcomes", help="core (bundled) or an outcome file: JSON {category: [outcome, ...]} or JSONL."),
+    ] = "core",
+    budget: Annotated[
+        int | None, typer.Option("--budget", help="Training comparisons (pairs); default 2 N log2 N.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of pair selection, the held-out draw and every interval.")] = 0,
+    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    holdout: Annotated[float, typer.Option(help="Held-out pairs as a share of the budget (coherence).")] = 0.1,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N outcomes.")] = None,
+    system_prompt: SystemPromptOpt = None,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    report: ReportOpt = False,
+) -> None:
+    """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
+    from valuelens import fit_utilities
+    from valuelens.report import print_utilities
+
+    with progress_bar() as progress:
+        result = fit_utilities(
+            model,
+            outcomes,
+            budget=budget,
+            seed=seed,
+            samples=samples,
+            holdout=holdout,
+            limit=limit,
+            system_prompt=system_prompt,
+            store=store,
+            progress=progress,
+            base_url=base_url,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+        )
+    emit(result, as_json, print_utilities, report)
+
+
+@app.command()
+def sweep(
+    model: Annotated[list[str], typer.Option("--model", "-m", help="provider/model, as for run; repeat.")],
+    persona: Annotated[
+        list[str] | None, typer.Option("--persona", help="Bundled persona name or one-line text; repeat.")
+    ] = None,
+    principle: Annotated[
+        list[str] | None, typer.Option("--principle", help="Bundled principle name or @FILE; repeat.")
+    ] = None,
+    system_prompt: Annotated[
+        list[str] | None, typer.Option("--system-prompt", help="TEXT or @FILE, a condition of its own; repeat.")
+    ] = None,
+    suite: SuiteOpt = "core",
+    limit: LimitOpt = None,
+    seed: SeedOpt = 0,
+    n_boot: NBootOpt = N_BOOT_STUDY,
+    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every model under a baseline and each persona/principle on the same dilemmas, and compare."""
+    from valuelens import sweep as run_sweep
+    from valuelens.report import print_sweep, write_sweep_html
+
+    with progress_bar() as progress:
+        result = run_sweep(
+            model,
+            personas=persona or [],
+            principles=principle or [],
+            system_prompts=system_prompt or [],
+            suite=suite,
+            limit=limit,
+            seed=seed,
+            n_boot=n_boot,
+            samples=samples,
+            store=store,
+            progress=progress,
+            base_url=base_url,
+            timeout=timeout,
+        )
+    summary = result.summary()
+    if html:
+        summary["report"] = str(write_sweep_html(summary, html))
+    if as_json:
+        print_json(summary)
+        return
+    print_sweep(summary, Console())
+    if html:
+        print_report_path(summary["report"])

@@ -1,0 +1,143 @@
+"""One invocation path for every study: backend -> begin run -> execute -> finish run -> close."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from valuelens.backends import Backend, get_backend
+from valuelens.errors import InputError
+from valuelens.prompts import Prompt
+from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
+from valuelens.store import Store
+
+STAT_FIELDS = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "failed")
+
+
+def run_id_of(spec: dict[str, Any]) -> str:
+    """A run's id: a hash of the spec that makes it (kind, backend fingerprint, items, settings)."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def check_connection(timeout: float | None, max_concurrency: int | None) -> None:
+    """Raises InputError for a non-positive timeout or concurrency."""
+    if max_concurrency is not None and max_concurrency < 1:
+        raise InputError(f"--max-concurrency: must be at least 1, got {max_concurrency}")
+    if timeout is not None and timeout <= 0:
+        raise InputError(f"--timeout: must be positive, got {timeout}")
+
+
+def open_backend(
+    model: str,
+    *,
+    base_url: str | list[str] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+) -> Backend:
+    """The backend of `model` with the connection settings of remote providers checked and normalised.
+
+    Raises:
+        InputError: a non-positive timeout or concurrency.
+        BackendError: the model cannot be created.
+    """
+    check_connection(timeout, max_concurrency)
+    urls = [base_url] if isinstance(base_url, str) else list(base_url or [])
+    return get_backend(model, base_urls=urls, timeout=timeout, max_concurrency=max_concurrency)
+
+
+@dataclass
+class Session:
+    """A backend and an open store for one invocation; `ask` answers prompts, `finish` records the run.
+
+    Attributes:
+        backend: the model asked.
+        store: the open store.
+        concurrency: batches in flight at once (None: the backend's own cap).
+        progress: called with (done, total) prompts of each `ask`.
+        stats: calls and tokens of this invocation so far (summed over every `ask`).
+    """
+
+    backend: Backend
+    store: Store
+    concurrency: int | None = None
+    progress: ProgressFn | None = None
+    samples: int = SAMPLES_PER_ORDER
+    started: float = field(default_factory=time.perf_counter)
+    stats: ExecStats = field(default_factory=ExecStats)
+
+    def key(self, prompt: Prompt) -> str:
+        """The cache key of a choice prompt asked of this backend."""
+        return prompt_key(self.backend, prompt, self.samples)
+
+    def begin(
+        self,
+        kind: str,
+        suite: str,
+        spec: dict[str, Any],
+        items: list[tuple[str, int, int, str]],
+        payloads: dict[str, dict[str, Any]],
+    ) -> str:
+        """Record (or resume) the run that `spec` identifies, with its items; returns its id."""
+        run_id = run_id_of(spec)
+        be = self.backend
+        self.store.begin_run(run_id, kind, be.name, be.fingerprint, suite, spec, items, payloads)
+        return run_id
+
+    def ask(self, prompts: dict[str, Prompt], progress: ProgressFn | None = None) -> ExecStats:
+        """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`."""
+        step = progress or self.progress
+        got = asyncio.run(execute(self.backend, self.store, prompts, self.samples, step, self.concurrency))
+        for name in STAT_FIELDS:
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
+        self.stats.failures.update(got.failures)
+        return got
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def finish(self, run_id: str, failed: int, seconds: float | None = None) -> None:
+        """Mark the run complete (or incomplete when prompts failed) with what this invocation cost."""
+        secs = self.seconds if seconds is None else seconds
+        stats = self.stats.run_stats(secs, failed, self.stats.cost_usd(self.backend))
+        self.store.finish_run(run_id, "complete" if not failed else "incomplete", stats)
+
+
+@contextmanager
+def session(
+    model: str,
+    *,
+    samples: int = SAMPLES_PER_ORDER,
+    store: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    backend: Backend | None = None,
+    base_url: str | list[str] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+) -> Iterator[Session]:
+    """Open the backend (unless one is given) and the store; close what was opened here on exit.
+
+    A given backend keeps its owner's lifetime and runs at most `max_concurrency` batches at once;
+    a backend opened here knows its own cap.
+
+    Raises:
+        InputError: bad connection settings.
+        BackendError: the model cannot be created.
+    """
+    started = time.perf_counter()
+    check_connection(timeout, max_concurrency)
+    be = backend or open_backend(model, base_url=base_url, timeout=timeout, max_concurrency=max_concurrency)
+    try:
+        with Store(store) as st:
+            concurrency = max_concurrency if backend is not None else None
+            yield Session(be, st, concurrency, progress, samples, started)
+    finally:
+        if backend is None:
+            be.close()
