@@ -6,6 +6,7 @@ The model name picks the style:
   no label at all ("the second one"), so only a judge can read it;
 - `refuser`: declines to choose;
 - `rambler`: talks around the question and never chooses;
+- `broken`: fails every request (HTTP 500), e.g. as a judge that is down;
 - `judge`: reads an answer given to it (the prompt from `valuelens.runner.judge_prompt`) and says which
   option it chose. It knows what every answer it is shown was meant to choose (the server wrote it),
   so it is a perfect judge: tests measure how the rule and the routing behave, not a judge's errors.
@@ -97,6 +98,8 @@ class FakeFreeText:
         req = json.loads(body or b"{}")
         self.requests.append(req)
         model = str(req.get("model", "reasoner"))
+        if model == "broken":
+            return Reply(500, {"error": {"message": "judge is down", "type": "server_error"}})
         prompt = prompt_of(req)
         n = int(req.get("n") or 1)
         texts: list[str] = []

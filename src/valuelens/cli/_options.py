@@ -9,6 +9,7 @@ import typer
 from valuelens.analysis import N_BOOT_STUDY
 from valuelens.backends import DEFAULT_MODEL
 from valuelens.runner import SAMPLES_PER_ORDER
+from valuelens.runner._generate import FREE_MAX_TOKENS
 
 StoreOpt = Annotated[
     str | None,
@@ -43,15 +44,37 @@ NBootOpt = Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")]
 SystemPromptOpt = Annotated[str | None, typer.Option("--system-prompt", help="TEXT or @FILE.")]
 PrincipleOpt = Annotated[str | None, typer.Option(help="Bundled principle name or @FILE.")]
 RunIdArg = Annotated[str, typer.Argument(help="Run id or a unique prefix.")]
+# free-text answers (issue 13)
+AnswerOpt = Annotated[
+    str,
+    typer.Option(
+        "--answer",
+        help="logprobs (the choice's log-probabilities, else short samples), free (the model answers in its "
+        "own words, reasoning allowed; read by rule, then --judge) or both (and their agreement).",
+    ),
+]
+AnswerSamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", help="Samples per prompt: without log-probabilities (default 10); free text (5)."),
+]
+MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", help="Longest free-text answer, reasoning included.")]
+JudgeOpt = Annotated[
+    str | None, typer.Option("--judge", help="Model that reads the free-text answers the rule cannot (any provider).")
+]
 
 __all__ = [
     "DEFAULT_MODEL",
+    "FREE_MAX_TOKENS",
     "N_BOOT_STUDY",
     "SAMPLES_PER_ORDER",
+    "AnswerOpt",
+    "AnswerSamplesOpt",
     "BaseUrlOpt",
     "JsonOpt",
+    "JudgeOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",
+    "MaxTokensOpt",
     "ModelOpt",
     "NBootOpt",
     "PrincipleOpt",

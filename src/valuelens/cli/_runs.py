@@ -10,16 +10,19 @@ from rich.console import Console
 from valuelens.cli._app import app, emit, print_json, progress_bar
 from valuelens.cli._options import (
     DEFAULT_MODEL,
-    SAMPLES_PER_ORDER,
+    FREE_MAX_TOKENS,
+    AnswerOpt,
+    AnswerSamplesOpt,
     BaseUrlOpt,
     JsonOpt,
+    JudgeOpt,
     LimitOpt,
     MaxConcurrencyOpt,
+    MaxTokensOpt,
     ModelOpt,
     PrincipleOpt,
     ReportOpt,
     RunIdArg,
-    SamplesOpt,
     SeedOpt,
     StoreOpt,
     SuiteOpt,
@@ -38,7 +41,10 @@ def run(
     persona: Annotated[str | None, typer.Option(help="Bundled persona name or a one-line persona text.")] = None,
     principle: PrincipleOpt = None,
     paraphrases: Annotated[bool, typer.Option("--paraphrases", help="Also ask every paraphrase.")] = False,
-    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    samples: AnswerSamplesOpt = None,
+    answer: AnswerOpt = "logprobs",
+    max_tokens: MaxTokensOpt = FREE_MAX_TOKENS,
+    judge: JudgeOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     max_concurrency: MaxConcurrencyOpt = None,
@@ -66,6 +72,9 @@ def run(
             base_url=base_url,
             timeout=timeout,
             max_concurrency=max_concurrency,
+            answer=answer,
+            max_tokens=max_tokens,
+            judge=judge,
         )
     emit(result, as_json, print_run, report)
 

@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from valuelens.report._free_text import free_text_lines
+
 TOP = 10
 
 
@@ -116,7 +118,7 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         significant = sum(1 for r in values if significance(r))
         console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
     console.print(bias_sentence(summary["position_bias"]))
-    for line in consistency_lines(summary):
+    for line in consistency_lines(summary) + free_text_lines(summary):
         console.print(line, highlight=False)
     failed = f", [red]{summary['failed']} failed[/] (rerun to retry)" if summary["failed"] else ""
     console.print(

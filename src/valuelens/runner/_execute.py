@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,8 @@ SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
 
 ProgressFn = Callable[[int, int], None]
+AskFn = Callable[[Backend, list[Prompt], int], Awaitable[list[dict[str, Any] | Failed]]]
+"""How a batch of prompts is asked (default: choice log-probabilities, else short samples)."""
 
 
 @dataclass
@@ -119,12 +121,16 @@ async def execute(
     samples: int = SAMPLES_PER_ORDER,
     progress: ProgressFn | None = None,
     max_concurrency: int | None = None,
+    ask: AskFn | None = None,
+    kind: str = "choice",
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
     Each answer or failure is committed as it arrives; already answered keys cost no call. Up to
     `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
+    `ask` and `kind` replace how a batch is asked and the stored kind (free text, judge answers).
     """
+    ask_batch = ask or _ask
     stats = ExecStats()
     cached = store.get_ok(prompts)
     stats.cached_calls = len(cached)
@@ -146,7 +152,7 @@ async def execute(
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
             try:
-                results = await _ask(backend, [prompts[k] for k in keys], samples)
+                results = await ask_batch(backend, [prompts[k] for k in keys], samples)
             except Exception as exc:  # a failed call fails its prompts; the run goes on
                 results = [Failed(f"{type(exc).__name__}: {exc}")] * len(keys)
             used = scoped if workers > 1 else backend.usage.since(before)  # deltas overlap when concurrent
@@ -160,9 +166,9 @@ async def execute(
                     reason = scrub(r.reason)  # a reason may quote a server's echo of the key
                     stats.failed += 1
                     stats.failures[k] = reason
-                    store.put_response(k, backend.name, "choice", error=reason)
+                    store.put_response(k, backend.name, kind, error=reason)
                 else:
-                    store.put_response(k, backend.name, "choice", r, None, share_p, share_e)
+                    store.put_response(k, backend.name, kind, r, None, share_p, share_e)
             done += len(keys)
             if progress:
                 progress(done, total)

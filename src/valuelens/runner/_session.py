@@ -15,7 +15,7 @@ from typing import Any
 from valuelens.backends import Backend, get_backend
 from valuelens.errors import InputError
 from valuelens.prompts import Prompt
-from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
+from valuelens.runner._execute import SAMPLES_PER_ORDER, AskFn, ExecStats, ProgressFn, execute, prompt_key
 from valuelens.store import Store
 
 STAT_FIELDS = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "failed")
@@ -90,10 +90,23 @@ class Session:
         self.store.begin_run(run_id, kind, be.name, be.fingerprint, suite, spec, items, payloads)
         return run_id
 
-    def ask(self, prompts: dict[str, Prompt], progress: ProgressFn | None = None) -> ExecStats:
-        """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`."""
+    def ask(
+        self,
+        prompts: dict[str, Prompt],
+        progress: ProgressFn | None = None,
+        *,
+        how: AskFn | None = None,
+        kind: str = "choice",
+        backend: Backend | None = None,
+    ) -> ExecStats:
+        """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`.
+
+        `how`, `kind` and `backend` ask otherwise (free text), or another model (a judge)."""
         step = progress or self.progress
-        got = asyncio.run(execute(self.backend, self.store, prompts, self.samples, step, self.concurrency))
+        be = backend or self.backend
+        conc = self.concurrency if backend is None else None
+        run = execute(be, self.store, prompts, self.samples, step, conc, ask=how, kind=kind)
+        got = asyncio.run(run)
         for name in STAT_FIELDS:
             setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
         self.stats.failures.update(got.failures)

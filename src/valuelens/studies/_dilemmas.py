@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.prompts import dilemma_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, session
+from valuelens.runner import ProgressFn, session
+from valuelens.runner._generate import FREE_MAX_TOKENS, ask_free_text, free_key
 from valuelens.studies._conditions import condition
 from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._free_run import answer_agreement, answer_settings, free_text_setup
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
 
@@ -24,13 +27,16 @@ def run(
     persona: str | None = None,
     principle: str | Principle | None = None,
     paraphrases: bool = False,
-    samples: int = SAMPLES_PER_ORDER,
+    samples: int | None = None,
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
     backend: Backend | None = None,
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    answer: str = "logprobs",
+    max_tokens: int = FREE_MAX_TOKENS,
+    judge: str | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -43,27 +49,45 @@ def run(
         persona: bundled persona name (e.g. "japan") or a one-line persona text.
         principle: bundled principle name, @FILE, a Principle, or a principle text of several words.
         paraphrases: also ask every paraphrase of each dilemma (for consistency measures).
-        samples: answers to draw per prompt when the backend gives no log-probabilities.
+        samples: answers to draw per prompt: when the backend gives no log-probabilities (default 10),
+            or free-text answers (default 5).
         store: SQLite path (default: $VALUELENS_STORE or ./.valuelens/store.sqlite).
         progress: called with (done, total) prompts as answers arrive.
         backend: an already created backend to use instead of creating one from `model`.
         base_url: server URL(s) for remote models (openai/..., anthropic/...); several share the load.
         timeout: seconds per request for remote models.
         max_concurrency: most requests in flight at once (remote models adapt below it).
+        answer: "logprobs" (the choice's log-probabilities, else short samples), "free" (answers in the
+            model's own words, reasoning allowed, read by rule then `judge`), or "both" (a log-probability
+            run and a free-text run on the same prompts; the result is the free-text run, with their
+            agreement in `answer_agreement`).
+        max_tokens: longest free-text answer, reasoning included.
+        judge: the model that reads free-text answers the rule cannot (any provider that generates).
 
     Raises:
-        InputError: bad suite or arguments (raised before any model call or store write).
+        InputError: bad suite or arguments, or a model that cannot generate asked for free text
+            (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
+    n_samples = answer_settings(answer, samples, max_tokens)
+    if answer == "both":  # two runs on the same prompts; the free-text one carries their agreement
+        args = {k: v for k, v in locals().items() if k in _RUN_ARGS}
+        free = run(**{**args, "answer": "free"})  # first: a model that cannot generate stops before any call
+        by_logprobs = run(**{**args, "answer": "logprobs", "samples": None})
+        free.answer_agreement = answer_agreement(by_logprobs.table, free.table) | {"logprobs_run": by_logprobs.run_id}
+        return free
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
         raise InputError(f"--limit: must be at least 1, got {limit}")
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
     cond = condition(system_prompt, persona, principle)
     connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
-    with session(model, samples=samples, store=store, progress=progress, backend=backend, **connection) as s:
+    with (
+        session(model, samples=n_samples, store=store, progress=progress, backend=backend, **connection) as s,
+        free_text_setup(s, n_samples, max_tokens, judge, seed, connection) if answer == "free" else nullcontext() as ft,
+    ):
         jobs = dilemma_jobs(dilemmas, cond, paraphrases=paraphrases)
-        keyed = [(j, s.key(j.prompt)) for j in jobs]
+        keyed = [(j, free_key(s.backend, j.prompt, n_samples, max_tokens) if ft else s.key(j.prompt)) for j in jobs]
         spec = {
             "kind": "dilemmas",
             "fingerprint": s.backend.fingerprint,
@@ -71,12 +95,15 @@ def run(
             "limit": limit,
             "condition": cond.to_dict(),
             "paraphrases": paraphrases,
-            "samples": samples,
+            "samples": n_samples,
             "seed": seed,
-        }
+        } | ({"free_text": ft[0].to_dict()} if ft else {})
         items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("dilemmas", the_suite.name, spec, items, {d.id: d.model_dump(mode="json") for d in dilemmas})
-        s.ask({k: j.prompt for j, k in keyed})
+        if ft:
+            ask_free_text(s, {k: j.prompt for j, k in keyed}, *ft)
+        else:
+            s.ask({k: j.prompt for j, k in keyed})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_dilemmas(s.store, record)
@@ -84,3 +111,9 @@ def run(
         result.cost_usd = s.stats.cost_usd(s.backend)
         s.finish(run_id, len(result.failures), result.seconds)
         return result
+
+
+_RUN_ARGS = (
+    *("model", "suite", "limit", "seed", "system_prompt", "persona", "principle", "paraphrases", "samples"),
+    *("store", "progress", "backend", "base_url", "timeout", "max_concurrency", "max_tokens", "judge"),
+)

@@ -29,6 +29,10 @@ class Run:
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
         kinds: counts of answers of special kinds (bounded log-probabilities, refusals, unparsed samples).
         cost_usd: estimated cost of the invocation, None when the model's price is unknown.
+        free_text: for free-text answers, how many each route read (rule, judge, none, refused), why
+            answers stayed unread, and judge-rule agreement; None for log-probability runs.
+        answer_agreement: with `answer="both"`, how the free-text choices agree with the log-probability
+            run's (correlation of P(A) per dilemma, share with the same majority choice).
     """
 
     record: RunRecord
@@ -40,6 +44,8 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    free_text: dict[str, Any] | None = None
+    answer_agreement: dict[str, Any] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -108,7 +114,18 @@ class Run:
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
+            **self._answer_reading(),
         } | self._stored_costs()
+
+    def _answer_reading(self) -> dict[str, Any]:
+        """Free-text runs: how answers were read; with `answer="both"`, agreement with log-probabilities."""
+        out: dict[str, Any] = {}
+        if self.free_text is not None:
+            out["answer"] = "free"
+            out["free_text"] = self.free_text | {"judge": self.record.spec["free_text"].get("judge")}
+        if self.answer_agreement is not None:
+            out["answer_agreement"] = self.answer_agreement
+        return out
 
     def _stored_costs(self) -> dict[str, Any]:
         """For a run loaded from the store: what it took, summed over the invocations that finished."""
