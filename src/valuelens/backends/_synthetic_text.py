@@ -12,7 +12,6 @@ answer it is shown by the label it states, else by the ordinal or option text it
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import ClassVar
 
 import numpy as np
@@ -32,18 +31,10 @@ def _rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-def option_lines(user: str, labels: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(label, option text) of every option line ("A. text") of a prompt, in the order shown."""
-    found: list[tuple[str, str]] = []
-    for lab in labels:
-        m = re.search(rf"^{re.escape(lab)}\. (.+)$", user, re.MULTILINE)
-        if m:
-            found.append((lab, m.group(1).strip()))
-    return found
-
-
 def write_answer(prompt: Prompt, pick: int, form: str) -> str:
     """One free-text answer that chooses option `pick` (index into the prompt's labels) in `form`."""
+    from valuelens.runner._generate import option_lines  # the runner parses prompts; imported late (layering)
+
     labels = prompt.labels
     x, other = labels[pick], labels[1 - pick] if len(labels) > 1 else labels[pick]
     texts = dict(option_lines(prompt.user, labels))
