@@ -188,3 +188,13 @@ def test_free_text_from_a_model_that_cannot_generate_is_one_line_exit_2(
         assert st.list_runs() == []  # nothing half-written
     bad = runner.invoke(app, ["run", "-m", "synthetic/default", "--answer", "maybe"])
     assert bad.exit_code == 2 and "--answer: must be one of logprobs, free, both" in bad.output
+
+
+def test_the_judge_shares_the_models_server_only_when_it_has_the_same_provider() -> None:
+    from valuelens.studies._free_run import judge_connection
+
+    conn = {"base_url": ["http://127.0.0.1:8000/v1"], "timeout": 30.0, "max_concurrency": None}
+    assert judge_connection("openai/qwen3", "openai/judge", None, conn)["base_url"] == conn["base_url"]
+    assert judge_connection("openai/qwen3", "anthropic/claude-haiku-4-5", None, conn)["base_url"] is None
+    mine = judge_connection("openai/qwen3", "openai/gpt-4o-mini", "https://api.example.test/v1", conn)
+    assert mine["base_url"] == "https://api.example.test/v1" and mine["timeout"] == 30.0

@@ -61,6 +61,10 @@ MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", help="Longest free-te
 JudgeOpt = Annotated[
     str | None, typer.Option("--judge", help="Model that reads the free-text answers the rule cannot (any provider).")
 ]
+JudgeBaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--judge-base-url", metavar="URL", help="The judge's server (default: --base-url if same provider)."),
+]
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -71,6 +75,7 @@ __all__ = [
     "AnswerSamplesOpt",
     "BaseUrlOpt",
     "JsonOpt",
+    "JudgeBaseUrlOpt",
     "JudgeOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",

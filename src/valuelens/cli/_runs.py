@@ -15,6 +15,7 @@ from valuelens.cli._options import (
     AnswerSamplesOpt,
     BaseUrlOpt,
     JsonOpt,
+    JudgeBaseUrlOpt,
     JudgeOpt,
     LimitOpt,
     MaxConcurrencyOpt,
@@ -45,6 +46,7 @@ def run(
     answer: AnswerOpt = "logprobs",
     max_tokens: MaxTokensOpt = FREE_MAX_TOKENS,
     judge: JudgeOpt = None,
+    judge_base_url: JudgeBaseUrlOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     max_concurrency: MaxConcurrencyOpt = None,
@@ -75,6 +77,7 @@ def run(
             answer=answer,
             max_tokens=max_tokens,
             judge=judge,
+            judge_base_url=judge_base_url,
         )
     emit(result, as_json, print_run, report)
 

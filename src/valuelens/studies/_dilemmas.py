@@ -12,7 +12,7 @@ from valuelens.runner import ProgressFn, session
 from valuelens.runner._generate import FREE_MAX_TOKENS, ask_free_text, free_key
 from valuelens.studies._conditions import condition
 from valuelens.studies._dilemma_store import assemble_dilemmas
-from valuelens.studies._free_run import answer_agreement, answer_settings, free_text_setup
+from valuelens.studies._free_run import answer_agreement, answer_settings, free_text_setup, judge_connection
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
 
@@ -37,6 +37,7 @@ def run(
     answer: str = "logprobs",
     max_tokens: int = FREE_MAX_TOKENS,
     judge: str | None = None,
+    judge_base_url: str | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -63,6 +64,7 @@ def run(
             agreement in `answer_agreement`).
         max_tokens: longest free-text answer, reasoning included.
         judge: the model that reads free-text answers the rule cannot (any provider that generates).
+        judge_base_url: the judge's server (default: `base_url` when the judge has the model's provider).
 
     Raises:
         InputError: bad suite or arguments, or a model that cannot generate asked for free text
@@ -84,7 +86,11 @@ def run(
     connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
     with (
         session(model, samples=n_samples, store=store, progress=progress, backend=backend, **connection) as s,
-        free_text_setup(s, n_samples, max_tokens, judge, seed, connection) if answer == "free" else nullcontext() as ft,
+        free_text_setup(
+            s, n_samples, max_tokens, judge, seed, judge_connection(model, judge or "", judge_base_url, connection)
+        )
+        if answer == "free"
+        else nullcontext() as ft,
     ):
         jobs = dilemma_jobs(dilemmas, cond, paraphrases=paraphrases)
         keyed = [(j, free_key(s.backend, j.prompt, n_samples, max_tokens) if ft else s.key(j.prompt)) for j in jobs]
@@ -116,4 +122,5 @@ def run(
 _RUN_ARGS = (
     *("model", "suite", "limit", "seed", "system_prompt", "persona", "principle", "paraphrases", "samples"),
     *("store", "progress", "backend", "base_url", "timeout", "max_concurrency", "max_tokens", "judge"),
+    "judge_base_url",
 )

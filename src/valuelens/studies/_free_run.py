@@ -40,11 +40,20 @@ def _check_generates(backend: Backend, what: str) -> None:
         )
 
 
+def judge_connection(model: str, judge: str, judge_base_url: str | None, connection: dict[str, Any]) -> dict[str, Any]:
+    """The judge's connection: its own URL if given; else the model's when both have the same provider
+    (e.g. one vLLM server); else its provider's default ($..._BASE_URL or the official endpoint)."""
+    same = model.partition("/")[0] == judge.partition("/")[0]
+    url = judge_base_url or (connection.get("base_url") if same else None)
+    return {**connection, "base_url": url}
+
+
 @contextmanager
 def free_text_setup(
     s: Session, samples: int, max_tokens: int, judge: str | None, seed: int, connection: dict[str, Any]
 ) -> Iterator[tuple[FreeTextSpec, Backend | None]]:
     """Check that the model (and judge) can generate, open the judge, and give the reading spec.
+    `connection` is the judge's (see `judge_connection`).
 
     Raises:
         InputError: the model or the judge cannot answer in free text.
