@@ -198,3 +198,12 @@ def test_the_judge_shares_the_models_server_only_when_it_has_the_same_provider()
     assert judge_connection("openai/qwen3", "anthropic/claude-haiku-4-5", None, conn)["base_url"] is None
     mine = judge_connection("openai/qwen3", "openai/gpt-4o-mini", "https://api.example.test/v1", conn)
     assert mine["base_url"] == "https://api.example.test/v1" and mine["timeout"] == 30.0
+
+
+def test_reasoning_a_server_returns_apart_is_kept_apart(fake, suite_file) -> None:
+    url, _ = fake
+    r = valuelens.run("openai/parsed", str(suite_file(4)), base_url=url, answer="free")
+    assert r.free_text["routes"] == {"rule": 40, "judge": 0, "none": 0, "refused": 0}
+    with Store(r.store_path) as st:
+        samples = [s for a in st.get_ok([k for *_, k in st.run_items(r.run_id)]).values() for s in a["samples"]]
+    assert all(s["thinking"].startswith("Let me weigh this.") and "<think>" not in s["final"] for s in samples)

@@ -6,6 +6,8 @@ The model name picks the style:
   no label at all ("the second one"), so only a judge can read it;
 - `refuser`: declines to choose;
 - `rambler`: talks around the question and never chooses;
+- `parsed`: the reasoner as vLLM serves it with a reasoning parser: the thinking in the message's
+  `reasoning` field, only the final answer in `content`;
 - `broken`: fails every request (HTTP 500), e.g. as a judge that is down;
 - `judge`: reads an answer given to it (the prompt from `valuelens.runner.judge_prompt`) and says which
   option it chose. It knows what every answer it is shown was meant to choose (the server wrote it),
@@ -111,9 +113,13 @@ class FakeFreeText:
             text, k = write_answer(model if model in STYLES else "reasoner", user, i)
             self.written[text] = k
             texts.append(text)
+        messages: list[dict[str, Any]] = [{"role": "assistant", "content": t} for t in texts]
+        if model == "parsed":
+            for m in messages:
+                thought, _, final = m["content"].partition("</think>")
+                m.update(content=final.strip(), reasoning=thought.removeprefix("<think>").strip())
         choices = [
-            {"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop", "logprobs": None}
-            for i, t in enumerate(texts)
+            {"index": i, "message": m, "finish_reason": "stop", "logprobs": None} for i, m in enumerate(messages)
         ]
         completion = sum(len(t.split()) for t in texts)
         usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": completion}

@@ -10,7 +10,8 @@ Model names: `openai/MODEL[?api=chat|completions&logprobs=auto|off&top=20&retrie
 
 Free text (`--answer free`): answers of up to `max_tokens` tokens; OpenAI reasoning models
 (o1, o3, o4, gpt-5 families, or any model given `reasoning=`) get `max_completion_tokens` and no
-temperature. Reasoning a server returns apart (vLLM's `reasoning_content`) is kept in <think> tags.
+temperature. Reasoning a server returns apart (vLLM's `reasoning`, formerly `reasoning_content`) is
+kept in <think> tags.
 
 A label absent from the returned top-k gets the smallest returned log-probability: an upper bound,
 stored with the answer as `"bounded": [label]` and counted in the run summary. When no label is in
@@ -230,7 +231,7 @@ class OpenAIBackend(RemoteBackend[Any]):
                 if refusal or _get(ch, "finish_reason") == "content_filter":
                     out.append(Refusal(refusal or text or ""))
                     continue
-                thought = _get(ch, "message", "reasoning_content")
+                thought = _get(ch, "message", "reasoning") or _get(ch, "message", "reasoning_content")
                 if free and isinstance(thought, str) and thought:
                     text = f"<think>{thought}</think>\n{text or ''}"
             else:
