@@ -156,7 +156,8 @@ def test_a_bug_is_not_swallowed_by_the_boundary(monkeypatch: pytest.MonkeyPatch)
 def test_backends_declare_their_optional_capabilities() -> None:
     be = SyntheticBackend("default")
     assert isinstance(be, Backend) and isinstance(be, BackendBase)
-    assert be.max_concurrency == 1 and be.price is None and not be.free_text and not be.batch_submission
+    assert be.max_concurrency == 1 and be.price is None and be.free_text and not be.batch_submission
+    assert not BackendBase.free_text  # generating free text is declared, never assumed
     runner_src = Path(valuelens.__file__).parent / "runner"
     probed = [p.name for p in runner_src.glob("*.py") if "getattr(backend" in p.read_text(encoding="utf-8")]
     assert probed == []

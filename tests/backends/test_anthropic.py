@@ -58,3 +58,29 @@ def test_price_is_known_for_listed_models(monkeypatch) -> None:
     be = get_backend("anthropic/claude-haiku-4-5-20251001")
     assert be.price is not None and be.price.cost(1_000_000, 0) == pytest.approx(1.0)
     assert get_backend("anthropic/claude-haiku-4-5", base_urls=["http://127.0.0.1:9"]).price is None
+
+
+def test_free_text_with_a_thinking_budget(suite_file, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    server, handler = serve(FakeAnthropic(refuse=0.0, seed=3))
+    try:
+        r = valuelens.run(
+            "anthropic/claude-fake?thinking=2048",
+            str(suite_file(6)),
+            base_url=server.url,
+            answer="free",
+            max_tokens=300,
+            store=tmp_path / "t.sqlite",
+        )
+    finally:
+        server.stop()
+    assert set(handler.thinking) == {(2048, 2048 + 300)} and len(handler.thinking) == 6 * 2 * 5
+    with sqlite3.connect(tmp_path / "t.sqlite") as db:
+        results = [__import__("json").loads(x) for (x,) in db.execute("SELECT result FROM responses")]
+    samples = [s for x in results for s in x["samples"]]
+    # the thinking is kept apart from the final answer, which the rule reads
+    assert all(s["thinking"].startswith("Option A and option B") for s in samples)
+    assert all("weighing" not in s["final"] for s in samples)
+    assert r.free_text["routes"]["rule"] == len(samples) == 60
+    with pytest.raises(BackendError, match="thinking must be at least 1024"):
+        get_backend("anthropic/claude-fake?thinking=10", base_urls=["http://127.0.0.1:9"])

@@ -28,6 +28,7 @@ class FakeAnthropic:
         self.rng = random.Random(seed)
         self.kinds: Counter[str] = Counter()
         self.systems: list[str | None] = []
+        self.thinking: list[tuple[int, int]] = []  # (budget_tokens, max_tokens) of requests with thinking on
 
     async def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         if method != "POST" or not path.endswith("/v1/messages"):
@@ -45,6 +46,8 @@ class FakeAnthropic:
             return Reply(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
         req = json.loads(body)
         self.systems.append(req.get("system"))
+        if req.get("thinking"):
+            self.thinking.append((int(req["thinking"]["budget_tokens"]), int(req["max_tokens"])))
         prompt = str(req["messages"][-1]["content"])
         u = _unit(prompt)
         stop, text = "max_tokens", ""
@@ -61,6 +64,9 @@ class FakeAnthropic:
     @staticmethod
     def message(req: dict[str, Any], text: str, stop: str) -> dict[str, Any]:
         content = [{"type": "text", "text": text}] if text else []
+        if req.get("thinking") and text:  # extended thinking: a thinking block before the answer
+            thought = "Option A and option B both matter; weighing them."
+            content.insert(0, {"type": "thinking", "thinking": thought, "signature": "sig"})
         return {
             "id": "msg_fake",
             "type": "message",

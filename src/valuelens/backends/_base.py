@@ -80,8 +80,8 @@ class Backend(Protocol):
         usage: running counters of calls and tokens.
         max_concurrency: calls the runner may have in flight at once (1 for in-process models).
         price: a `Price` per million tokens, for an estimated cost; None when unknown.
-        free_text: True when the backend can answer with free text to be read by rule, then by a judge
-            (reasoning models; reserved, no backend declares it yet).
+        free_text: True when `generate` works: the backend answers in free text (reasoning allowed),
+            read by rule, then by a judge (`--answer free`).
         batch_submission: True when the provider takes a batch of requests and answers later (reserved).
 
     `choice_logprobs` may return `Logprobs` whose `bounded` labels are only upper bounds, and `None`
@@ -111,6 +111,11 @@ class Backend(Protocol):
         """`n` sampled completions of at most `max_tokens` tokens for each prompt."""
         ...
 
+    async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
+        """`n` free-text answers of at most `max_tokens` tokens for each prompt, reasoning included
+        (wrapped in <think> tags when the provider returns it apart); only when `free_text` is True."""
+        ...
+
     async def aclose(self) -> None:
         """Close connections bound to the current event loop (the runner calls it after each execution)."""
         ...
@@ -130,6 +135,9 @@ class BackendBase:
     price: Price | None = None
     free_text: ClassVar[bool] = False
     batch_submission: ClassVar[bool] = False
+
+    async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
+        raise NotImplementedError(f"{type(self).__name__} cannot generate free text")
 
     async def aclose(self) -> None:
         return None

@@ -9,6 +9,12 @@ Model names: `openai/MODEL[?api=chat|completions&logprobs=auto|off&top=20&batch=
 - batch: most prompts per completions request (a list of prompts; both orders of a dilemma travel
   together so the server shares their prefix). Chat requests carry one conversation each; `batch`
   then only sets how many answers are committed together.
+- reasoning=low|medium|high: the reasoning effort of an OpenAI reasoning model (free-text answers).
+
+Free text (`--answer free`): answers of up to `max_tokens` tokens; OpenAI reasoning models
+(o1, o3, o4, gpt-5 families, or any model given `reasoning=`) get `max_completion_tokens` and no
+temperature. Reasoning a server returns apart (vLLM's `reasoning`, formerly `reasoning_content`) is
+kept in <think> tags.
 
 A label absent from the returned top-k gets the smallest returned log-probability: an upper bound,
 stored with the answer as `"bounded": [label]` and counted in the run summary. When no label is in
@@ -35,8 +41,10 @@ OPTIONS: dict[str, tuple[str, ...] | type] = {
     "logprobs": ("auto", "off"),
     "top": int,
     "batch": int,
+    "reasoning": ("low", "medium", "high"),
 }
 DEFAULT_BATCH = 16
+REASONING_FAMILIES = ("o1", "o3", "o4", "gpt-5")
 PROBE_MISSES = 3
 MAX_LOGPROB = 1e-4  # servers round; anything above this is not a probability
 NO_LABEL = object()  # the label tokens are not in the top-k: sample this prompt instead
@@ -117,6 +125,7 @@ class OpenAIBackend(RemoteBackend[Any]):
     provider = "openai"
     env_prefix = "OPENAI"
     default_url = "https://api.openai.com/v1"
+    free_text = True
 
     def __init__(
         self,
@@ -137,6 +146,9 @@ class OpenAIBackend(RemoteBackend[Any]):
         self.logprobs_mode = "off" if self.options.get("logprobs") == "off" else "unknown"  # -> "yes" | "off"
         self._misses = 0
         shaping = {"api": self.api, "logprobs": self.options.get("logprobs", "auto"), "top": self.top}
+        self.reasoning = self.options.get("reasoning")
+        if self.reasoning:  # only when set: fingerprints (and cache keys) of other models stay as they were
+            shaping["reasoning"] = self.reasoning
         self.fingerprint = self.fingerprint_of(shaping)
         self.price = price_of("openai", self.model) if self.official else None
 
@@ -227,8 +239,18 @@ class OpenAIBackend(RemoteBackend[Any]):
         return None if all(r is None for r in results) else results
 
     # samples -------------------------------------------------------------------------------------
-    async def _sample_request(self, client: Any, p: Prompt, n: int, max_tokens: int) -> list[str]:
+    def _free_params(self, max_tokens: int) -> dict[str, Any]:
+        """Parameters of a free-text request: reasoning models take max_completion_tokens and an effort."""
+        family = self.model.split("/")[-1].lower()
+        if self.reasoning or family.startswith(REASONING_FAMILIES):
+            effort = {"reasoning_effort": self.reasoning} if self.reasoning else {}
+            return {"model": self.model, "max_completion_tokens": max_tokens, **effort}
+        return {"model": self.model, "max_tokens": max_tokens, "temperature": 1.0}
+
+    async def _sample_request(self, client: Any, p: Prompt, n: int, max_tokens: int, free: bool = False) -> list[str]:
         common: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens, "temperature": 1.0, "n": n}
+        if free:
+            common = {**self._free_params(max_tokens), "n": n}
         if self.api == "chat":
             resp = await self._post(client, {"messages": chat_messages(p), **common})
         else:
@@ -245,6 +267,9 @@ class OpenAIBackend(RemoteBackend[Any]):
                 if refusal or _get(ch, "finish_reason") == "content_filter":
                     out.append(Refusal(refusal or text or ""))
                     continue
+                thought = _get(ch, "message", "reasoning") or _get(ch, "message", "reasoning_content")
+                if free and isinstance(thought, str) and thought:
+                    text = f"<think>{thought}</think>\n{text or ''}"
             else:
                 text = _get(ch, "text")
             if not isinstance(text, str):
@@ -252,11 +277,11 @@ class OpenAIBackend(RemoteBackend[Any]):
             out.append(text)
         return out
 
-    async def _sample_one(self, p: Prompt, n: int, max_tokens: int) -> list[str] | Failed:
+    async def _sample_one(self, p: Prompt, n: int, max_tokens: int, free: bool = False) -> list[str] | Failed:
         texts: list[str] = []
         for _ in range(n):  # servers that ignore `n` return fewer choices: ask again for the rest
             missing = n - len(texts)
-            r = await self.pool().call(lambda c, k=missing: self._sample_request(c, p, k, max_tokens))
+            r = await self.pool().call(lambda c, k=missing: self._sample_request(c, p, k, max_tokens, free))
             if isinstance(r, Failed):
                 return r
             texts.extend(r)
@@ -266,3 +291,6 @@ class OpenAIBackend(RemoteBackend[Any]):
 
     async def sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
         return list(await asyncio.gather(*(self._sample_one(p, n, max_tokens) for p in prompts)))
+
+    async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
+        return list(await asyncio.gather(*(self._sample_one(p, n, max_tokens, free=True) for p in prompts)))

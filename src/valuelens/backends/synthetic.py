@@ -28,6 +28,9 @@ Personas: `persona=NAME:VALUE:AMOUNT[,...]` adds AMOUNT to VALUE's true utility 
 prompt contains persona NAME's prompt (a bundled persona's, else NAME itself); a model without it
 ignores personas.
 
+Free text (`generate`, see `_synthetic_text`): a think block and a final answer in varied forms,
+the choice drawn from the same probabilities; some forms need a judge. It also answers judge prompts.
+
 Outcome pairs (kind "outcome", from `valuelens.prompts.outcome_prompt`) are answered from hidden
 Thurstonian utilities, `backend.truth.outcome(text) -> (mean, variance)`:
     P(first) = sigmoid(logit(Phi((mu_F - mu_S) / sqrt(var_F + var_S))) + bias + e)
@@ -49,6 +52,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from valuelens.backends._base import BackendBase, Failed, Usage
+from valuelens.backends._synthetic_text import SyntheticFreeText
 from valuelens.errors import BackendError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import Prompt
@@ -204,7 +208,7 @@ def parse_name(spec: str) -> tuple[str, int, dict[str, float]]:
     return profile, seed, overrides
 
 
-class SyntheticBackend(BackendBase):
+class SyntheticBackend(SyntheticFreeText, BackendBase):
     """Simulated model; see the module docstring for the response model."""
 
     reads_annotations = True

@@ -9,6 +9,7 @@ import typer
 from valuelens.analysis import N_BOOT_STUDY
 from valuelens.backends import DEFAULT_MODEL
 from valuelens.runner import SAMPLES_PER_ORDER
+from valuelens.runner._generate import FREE_MAX_TOKENS
 
 StoreOpt = Annotated[
     str | None,
@@ -69,19 +70,46 @@ DryRunOpt = Annotated[
 MaxCostOpt = Annotated[
     float | None, typer.Option("--max-cost", metavar="USD", help="Stop asking once the estimated spend reaches this.")
 ]
+# free-text answers (issue 13)
+AnswerOpt = Annotated[
+    str,
+    typer.Option(
+        "--answer",
+        help="logprobs (the choice's log-probabilities, else short samples), free (the model answers in its "
+        "own words, reasoning allowed; read by rule, then --judge) or both (and their agreement).",
+    ),
+]
+AnswerSamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", help="Samples per prompt: without log-probabilities (default 10); free text (5)."),
+]
+MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", help="Longest free-text answer, reasoning included.")]
+JudgeOpt = Annotated[
+    str | None, typer.Option("--judge", help="Model that reads the free-text answers the rule cannot (any provider).")
+]
+JudgeBaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--judge-base-url", metavar="URL", help="The judge's server (default: --base-url if same provider)."),
+]
 
 __all__ = [
     "DEFAULT_MODEL",
+    "FREE_MAX_TOKENS",
     "N_BOOT_STUDY",
     "SAMPLES_PER_ORDER",
+    "AnswerOpt",
+    "AnswerSamplesOpt",
     "BaseUrlOpt",
     "BatchOpt",
     "DryRunOpt",
     "JsonOpt",
+    "JudgeBaseUrlOpt",
+    "JudgeOpt",
     "LensOpt",
     "LimitOpt",
     "MaxConcurrencyOpt",
     "MaxCostOpt",
+    "MaxTokensOpt",
     "ModelOpt",
     "NBootOpt",
     "PricesOpt",

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
 
 TOP = 10
@@ -123,7 +124,7 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         significant = sum(1 for r in values if significance(r))
         console.print(f"{significant} of {len(values)} values differ from 0 at the 95% level (uncorrected).")
     console.print(bias_sentence(summary["position_bias"]))
-    for line in consistency_lines(summary):
+    for line in consistency_lines(summary) + free_text_lines(summary):
         console.print(line, highlight=False)
     lex = summary.get("lexicon") or {}
     if lex.get("name", "valuelens") != "valuelens":

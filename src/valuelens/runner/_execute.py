@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,8 @@ SAMPLES_PER_ORDER = 10
 SAMPLE_MAX_TOKENS = 4
 
 ProgressFn = Callable[[int, int], None]
+AskFn = Callable[[Backend, list[Prompt], int], Awaitable[list[dict[str, Any] | Failed]]]
+"""How a batch of prompts is asked (default: choice log-probabilities, else short samples)."""
 
 
 @dataclass
@@ -125,6 +127,8 @@ async def execute(
     progress: ProgressFn | None = None,
     max_concurrency: int | None = None,
     guard: SpendGuard | None = None,
+    ask: AskFn | None = None,
+    kind: str = "choice",
 ) -> ExecStats:
     """Answer every prompt (key -> prompt, in the order to ask them) that the store has not answered.
 
@@ -132,7 +136,9 @@ async def execute(
     keys cost no call. Up to
     `max_concurrency` batches are in flight at once (default: the backend's own `max_concurrency`, else 1).
     With a `guard` (--max-cost), a batch past the spend limit is not asked (nor stored): the run stays resumable.
+    `ask` and `kind` replace how a batch is asked and the stored kind (free text, judge answers).
     """
+    ask_batch = ask or _ask
     stats = ExecStats()
     cached = store.get_ok(prompts)
     stats.cached_calls = len(cached)
@@ -164,7 +170,7 @@ async def execute(
             scoped = Usage()
             task_usage.set(scoped)  # backends serving several batches at once count this batch here
             try:
-                results = await _ask(backend, [prompts[k] for k in keys], samples)
+                results = await ask_batch(backend, [prompts[k] for k in keys], samples)
             except Exception as exc:  # a failed call fails its prompts; the run goes on
                 results = [Failed(f"{type(exc).__name__}: {exc}")] * len(keys)
             used = scoped if workers > 1 else backend.usage.since(before)  # deltas overlap when concurrent
@@ -181,9 +187,9 @@ async def execute(
                     reason = scrub(r.reason)  # a reason may quote a server's echo of the key
                     stats.failed += 1
                     stats.failures[k] = reason
-                    rows.append(ResponseRow(k, backend.name, "choice", error=reason))
+                    rows.append(ResponseRow(k, backend.name, kind, error=reason))
                 else:
-                    rows.append(ResponseRow(k, backend.name, "choice", r, None, share_p, share_e))
+                    rows.append(ResponseRow(k, backend.name, kind, r, None, share_p, share_e))
             store.put_responses(rows)  # one transaction per batch: a kill loses only batches in flight
             done += len(keys)
             if progress:

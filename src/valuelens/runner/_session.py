@@ -17,7 +17,7 @@ from valuelens.backends._prices import current_prices
 from valuelens.errors import CostLimitReached, InputError
 from valuelens.prompts import Prompt
 from valuelens.runner._batch_exec import BatchOptions, BatchStats, execute_batch
-from valuelens.runner._execute import SAMPLES_PER_ORDER, ExecStats, ProgressFn, execute, prompt_key
+from valuelens.runner._execute import SAMPLES_PER_ORDER, AskFn, ExecStats, ProgressFn, execute, prompt_key
 from valuelens.runner._plan import plan
 from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale
 from valuelens.runner._spend import SpendGuard
@@ -100,10 +100,20 @@ class Session:
         self.store.begin_run(run_id, kind, be.name, be.fingerprint, suite, spec, items, payloads)
         return run_id
 
-    def ask(self, prompts: dict[str, Prompt], progress: ProgressFn | None = None) -> ExecStats:
-        """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`."""
+    def ask(
+        self,
+        prompts: dict[str, Prompt],
+        progress: ProgressFn | None = None,
+        *,
+        how: AskFn | None = None,
+        kind: str = "choice",
+        backend: Backend | None = None,
+    ) -> ExecStats:
+        """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`.
+
+        `how`, `kind` and `backend` ask otherwise (free text), or another model (a judge)."""
         step = progress or self.progress
-        got = self._scaled_ask(prompts, step)
+        got = self._scaled_ask(prompts, step, how=how, kind=kind, backend=backend)
         for name in STAT_FIELDS:
             setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
         self.stats.failures.update(got.failures)
@@ -113,14 +123,23 @@ class Session:
             raise CostLimitReached(self.guard.message())
         return got
 
-    def _scaled_ask(self, prompts: dict[str, Prompt], step: ProgressFn | None) -> ExecStats:
+    def _scaled_ask(
+        self,
+        prompts: dict[str, Prompt],
+        step: ProgressFn | None,
+        *,
+        how: AskFn | None = None,
+        kind: str = "choice",
+        backend: Backend | None = None,
+    ) -> ExecStats:
         """--dry-run: the plan, asking nothing; --batch: through the batch API; else live, within --max-cost."""
-        be, st, guard = self.backend, self.store, self.guard
+        be, st, guard = backend or self.backend, self.store, self.guard
         if self.scale.dry_run:
             raise PlanReady(plan(be, prompts, st, self.samples, batch=self.scale.batch))
-        if self.scale.batch:
+        if self.scale.batch and how is None and backend is None:
             return asyncio.run(execute_batch(be, st, prompts, self.samples, step, BatchOptions(), guard=guard))
-        return asyncio.run(execute(be, st, prompts, self.samples, step, self.concurrency, guard))
+        conc = self.concurrency if backend is None else None
+        return asyncio.run(execute(be, st, prompts, self.samples, step, conc, guard, ask=how, kind=kind))
 
     def prices_date(self) -> str | None:
         """The date of the price table behind `stats.cost_usd`, None when the model has no price."""

@@ -11,6 +11,7 @@ from valuelens.analysis import ChoiceTable
 from valuelens.prompts import LABELS
 from valuelens.runner import answer_kinds, p_first
 from valuelens.store import RunRecord, Store
+from valuelens.studies._free_run import read_free_answers
 from valuelens.studies._run import Run
 from valuelens.suites import Dilemma
 
@@ -43,7 +44,10 @@ def assemble_dilemmas(store: Store, record: RunRecord) -> Run:
     keys = [k for *_, k in items]
     answers = store.get_ok(keys)
     failures = {k: r for k, r in store.failures(keys).items() if k not in answers}
+    free = read_free_answers(store, record.spec, answers)  # free-text answers: read by rule or judge
+    answers = free.answers if free else answers
     table = _table(items, answers, dilemmas)
     run = Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
     run.answered = len(answers)
+    run.free_text = free.summary() if free else None
     return run

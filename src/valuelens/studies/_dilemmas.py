@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from pathlib import Path
 
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import TheoryMap, load_theory_map
 from valuelens.prompts import dilemma_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, Shard, in_shard, parse_shard, session
+from valuelens.runner import ProgressFn, Shard, in_shard, parse_shard, session
+from valuelens.runner._generate import FREE_MAX_TOKENS, ask_free_text, free_key
 from valuelens.studies._conditions import condition
 from valuelens.studies._dd_protocol import check_protocol, dailydilemmas_protocol
 from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._free_run import answer_agreement, answer_settings, free_text_setup, judge_connection
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
 
@@ -43,7 +46,7 @@ def run(
     persona: str | None = None,
     principle: str | Principle | None = None,
     paraphrases: bool = False,
-    samples: int = SAMPLES_PER_ORDER,
+    samples: int | None = None,
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
     backend: Backend | None = None,
@@ -53,6 +56,10 @@ def run(
     lexicon: str | TheoryMap | None = None,
     protocol: str = "valuelens",
     shard: str | Shard | None = None,
+    answer: str = "logprobs",
+    max_tokens: int = FREE_MAX_TOKENS,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
 ) -> Run:
     """Ask every dilemma of a suite in both option orders and return the stored run.
 
@@ -65,7 +72,8 @@ def run(
         persona: bundled persona name (e.g. "japan") or a one-line persona text.
         principle: bundled principle name, @FILE, a Principle, or a principle text of several words.
         paraphrases: also ask every paraphrase of each dilemma (for consistency measures).
-        samples: answers to draw per prompt when the backend gives no log-probabilities.
+        samples: answers to draw per prompt: when the backend gives no log-probabilities (default 10),
+            or free-text answers (default 5).
         store: SQLite path (default: $VALUELENS_STORE or ./.valuelens/store.sqlite).
         progress: called with (done, total) prompts as answers arrive.
         backend: an already created backend to use instead of creating one from `model`.
@@ -78,11 +86,26 @@ def run(
         protocol: "dailydilemmas" also asks every dilemma the paper's way (one order, greedy) in the same
             session and sets `Run.protocol` (summary key `dailydilemmas_protocol`); default "valuelens".
         shard: "I/N": ask only shard I of N of the prompts (by item id; see `valuelens.store.merge_stores`).
+        answer: "logprobs" (the choice's log-probabilities, else short samples), "free" (answers in the
+            model's own words, reasoning allowed, read by rule then `judge`), or "both" (a log-probability
+            run and a free-text run on the same prompts; the result is the free-text run, with their
+            agreement in `answer_agreement`).
+        max_tokens: longest free-text answer, reasoning included.
+        judge: the model that reads free-text answers the rule cannot (any provider that generates).
+        judge_base_url: the judge's server (default: `base_url` when the judge has the model's provider).
 
     Raises:
-        InputError: bad suite or arguments (raised before any model call or store write).
+        InputError: bad suite or arguments, or a model that cannot generate asked for free text
+            (raised before any model call or store write).
         BackendError: the model cannot be created.
     """
+    n_samples = answer_settings(answer, samples, max_tokens)
+    if answer == "both":  # two runs on the same prompts; the free-text one carries their agreement
+        args = {k: v for k, v in locals().items() if k in _RUN_ARGS}
+        free = run(**{**args, "answer": "free"})  # first: a model that cannot generate stops before any call
+        by_logprobs = run(**{**args, "answer": "logprobs", "samples": None})
+        free.answer_agreement = answer_agreement(by_logprobs.table, free.table) | {"logprobs_run": by_logprobs.run_id}
+        return free
     check_protocol(protocol)
     the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
@@ -92,9 +115,16 @@ def run(
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
     cond = condition(system_prompt, persona, principle)
     connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
-    with session(model, samples=samples, store=store, progress=progress, backend=backend, **connection) as s:
+    with (
+        session(model, samples=n_samples, store=store, progress=progress, backend=backend, **connection) as s,
+        free_text_setup(
+            s, n_samples, max_tokens, judge, seed, judge_connection(model, judge or "", judge_base_url, connection)
+        )
+        if answer == "free"
+        else nullcontext() as ft,
+    ):
         jobs = dilemma_jobs(dilemmas, cond, paraphrases=paraphrases)
-        keyed = [(j, s.key(j.prompt)) for j in jobs]
+        keyed = [(j, free_key(s.backend, j.prompt, n_samples, max_tokens) if ft else s.key(j.prompt)) for j in jobs]
         spec = {
             "kind": "dilemmas",
             "fingerprint": s.backend.fingerprint,
@@ -102,13 +132,16 @@ def run(
             "limit": limit,
             "condition": cond.to_dict(),
             "paraphrases": paraphrases,
-            "samples": samples,
+            "samples": n_samples,
             "seed": seed,
-        }
+        } | ({"free_text": ft[0].to_dict()} if ft else {})
         items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("dilemmas", the_suite.name, spec, items, {d.id: d.model_dump(mode="json") for d in dilemmas})
         asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
-        s.ask({k: j.prompt for j, k in asked})
+        if ft:
+            ask_free_text(s, {k: j.prompt for j, k in asked}, *ft)
+        else:
+            s.ask({k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_dilemmas(s.store, record)
@@ -120,3 +153,10 @@ def run(
             result.invocation = dataclasses.replace(s.stats, failures=dict(s.stats.failures))  # the run's own calls
             result.protocol = dailydilemmas_protocol(result, s)
         return result
+
+
+_RUN_ARGS = (
+    *("model", "suite", "limit", "seed", "system_prompt", "persona", "principle", "paraphrases", "samples"),
+    *("store", "progress", "backend", "base_url", "timeout", "max_concurrency", "max_tokens", "judge"),
+    *("judge_base_url", "lexicon", "protocol", "shard"),
+)

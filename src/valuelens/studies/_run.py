@@ -37,6 +37,10 @@ class Run:
         answered: prompts of the run with an answer in the store (None when unknown); fewer than
             `prompts` makes the run incomplete.
         prices_date: date of the price table behind `cost_usd` (None without a price).
+        free_text: for free-text answers, how many each route read (rule, judge, none, refused), why
+            answers stayed unread, and judge-rule agreement; None for log-probability runs.
+        answer_agreement: with `answer="both"`, how the free-text choices agree with the log-probability
+            run's (correlation of P(A) per dilemma, share with the same majority choice).
     """
 
     record: RunRecord
@@ -52,6 +56,8 @@ class Run:
     protocol: dict[str, Any] | None = None
     answered: int | None = None
     prices_date: str | None = None
+    free_text: dict[str, Any] | None = None
+    answer_agreement: dict[str, Any] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -124,7 +130,18 @@ class Run:
             "seed": self.seed,
             "valuelens_version": __version__,
             **({"dailydilemmas_protocol": self.protocol} if self.protocol else {}),
+            **self._answer_reading(),
         } | self._stored_costs()
+
+    def _answer_reading(self) -> dict[str, Any]:
+        """Free-text runs: how answers were read; with `answer="both"`, agreement with log-probabilities."""
+        out: dict[str, Any] = {}
+        if self.free_text is not None:
+            out["answer"] = "free"
+            out["free_text"] = self.free_text | {"judge": self.record.spec["free_text"].get("judge")}
+        if self.answer_agreement is not None:
+            out["answer_agreement"] = self.answer_agreement
+        return out
 
     def _stored_costs(self) -> dict[str, Any]:
         """For a run loaded from the store: what it took, summed over the invocations that finished."""
