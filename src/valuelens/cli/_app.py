@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -39,7 +38,7 @@ def report_user_error(exc: BaseException, code: int) -> None:
 class _Commands(TyperGroup):
     """The command group: every command runs inside the one error boundary."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # a click context (typer vendors click: no import of its own)
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # Ctrl-C outside the prompt loop (which raises Interrupted with its counts)
