@@ -9,13 +9,10 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "valuelens"
 MAX_LINES = 300
-"""Aim of STYLE.md; the hard ceiling is 350. Modules that other branches are splitting are listed below."""
+"""Aim of STYLE.md; the hard ceiling is 350. The two modules listed below are within about 300."""
 LONG_FOR_NOW = {
-    "analysis/_utilities.py",  # being split into value_utilities + linalg on another branch
-    "analysis/_active.py",
-    "analysis/_thurstone.py",
-    "analysis/_compare.py",
-    "backends/synthetic.py",
+    "analysis/_thurstone.py",  # 313 lines: the Thurstonian model and its gradients, one piece
+    "analysis/_compare.py",  # 321 lines
 }
 NEVER = {
     "analysis": ("valuelens.studies", "valuelens.runner", "valuelens.report", "valuelens.cli"),
@@ -131,7 +128,7 @@ def test_modules_stay_short() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert {k: v for k, v in long.items() if k not in LONG_FOR_NOW} == {}
-    assert all(v <= 400 for v in long.values()), long  # the listed ones may not grow much either
+    assert all(v <= 350 for v in long.values()), long  # the listed ones may not grow past the ceiling
 
 
 def test_gitignore_lists_venv() -> None:
