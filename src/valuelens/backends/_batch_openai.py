@@ -61,7 +61,7 @@ def parse_line(line: dict[str, Any], api: str, labels: tuple[str, ...], mode: st
     }
     try:
         if mode == LOGPROBS:
-            top = top_logprobs(body, api)
+            top = top_logprobs(_get(body, "choices", 0), api)  # the first choice, as a live call reads it
             lps = None if top is None else label_logprobs(top, list(labels))
             if lps is None:  # as live: no log-probabilities, or no label among them -> sample this prompt
                 return LineResult(cid, no_label=True, error=NO_LABEL, **used)
