@@ -35,13 +35,17 @@ def test_replications_differ_by_noise_only() -> None:
 
 
 def test_planted_shift_is_detected() -> None:
+    """The shift is planted on a value the core suite asks often (tradition: 39 dilemmas). Honesty, in 5
+    dilemmas, sat at the edge of power under Holm over 96 values (z about 2.9 where 3.5 is needed), so
+    whether it was flagged depended on the noise draw."""
     a = valuelens.run(REP_A, "core")
-    b = valuelens.run("synthetic/default?rep=2&shift=honesty:1.5", "core")
+    b = valuelens.run("synthetic/default?rep=2&shift=tradition:1.5", "core")
     c = valuelens.compare([a.run_id, b.run_id], n_boot=300, theories=()).summary()["comparisons"][0]
     top = c["values"][0]
-    assert top["value"] == "honesty" and top["significant"] and top["difference"] > 0
+    assert top["value"] == "tradition" and top["significant"] and top["difference"] > 0
     assert top["ci_low"] > 0 and top["p_holm"] < 0.05
-    assert [v["value"] for v in c["values"] if v["significant"]] == ["honesty"]
+    assert top["ci_low"] < 1.5 * 1.5 < top["ci_high"]  # the planted shift times the profile's strength
+    assert [v["value"] for v in c["values"] if v["significant"]] == ["tradition"]
 
 
 def test_three_runs_compare_against_the_first_and_aggregate() -> None:

@@ -157,7 +157,7 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
 def sweep_lines(s: dict[str, Any]) -> list[str]:
     """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
     out = []
-    for run in s["runs"]:
+    for run in s.get("runs", []):
         if note := incomplete_note(run):
             out.append(f"{run['model']} | {run['condition']}: {note}")
     for sh in s["shifts"]:

@@ -30,9 +30,9 @@ PREFILL_PROMPTS = 3
 class LocalTokenizer(Protocol):
     """A backend that evaluates prompts in process (llama.cpp): its own tokenizer and prefill."""
 
-    def tokenize_pieces(self, pieces: list[str]) -> tuple[list[int], list[int]]: ...
+    def chunks(self, pieces: list[str]) -> tuple[tuple[int, ...], ...]: ...
 
-    def next_token_logits(self, tokens: list[int], bounds: list[int] | None = None) -> Any: ...
+    def score_chunks(self, prompts: list[tuple[tuple[int, ...], ...]], labels: list[str]) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Plan:
 def count_tokens(backend: Backend, prompts: list[Prompt]) -> tuple[int, bool, str]:
     """(tokens, exact, method): the model's own tokenizer where the backend has one, else an estimate."""
     if isinstance(backend, LocalTokenizer):
-        return sum(len(backend.tokenize_pieces(p.pieces())[0]) for p in prompts), True, "model tokenizer"
+        return sum(sum(map(len, backend.chunks(p.pieces()))) for p in prompts), True, "model tokenizer"
     return sum(estimate_prompt_tokens(p) for p in prompts), False, ESTIMATE
 
 
@@ -135,10 +135,13 @@ def measure_prefill(backend: Backend, prompts: list[Prompt]) -> tuple[float, int
     before = backend.usage.copy()
 
     def timed() -> tuple[float, int]:
-        local.next_token_logits(*local.tokenize_pieces(prompts[0].pieces()))  # page in weights, set up buffers
+        def score(p: Prompt) -> None:
+            local.score_chunks([local.chunks(p.pieces())], list(p.labels))
+
+        score(prompts[0])  # page in weights, set up buffers
         evaluated, started = backend.usage.tokens_evaluated, time.perf_counter()
         for p in sample:
-            local.next_token_logits(*local.tokenize_pieces(p.pieces()))
+            score(p)
         return time.perf_counter() - started, backend.usage.tokens_evaluated - evaluated
 
     with ThreadPoolExecutor(max_workers=1) as pool:
