@@ -41,7 +41,7 @@ def test_report_paths(run_id: str, tmp_path: Path, a_file: Path, isolated_store:
     assert isolated_store.read_bytes()[:15] == b"SQLite format 3"
     done = cli("report", run_id, "-o", str(tmp_path / "new" / "deeper" / "r.html"))
     assert done.returncode == 0 and (tmp_path / "new" / "deeper" / "r.html").stat().st_size > 1000
-    assert not list(tmp_path.rglob("*.part"))
+    assert not list(tmp_path.rglob("*.part*"))
 
 
 def test_export_paths(run_id: str, tmp_path: Path, a_file: Path) -> None:

@@ -98,7 +98,8 @@ def atomic_path(path: str | os.PathLike[str], what: str = "output") -> Iterator[
     """
     target = check_output(path, what)
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        # the temporary name keeps the extension: tools that pick a format by it (Chromium screenshots) still do
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".part{target.suffix}")
         os.close(fd)
     except OSError as exc:
         raise EnvironmentProblem(f"{path}: cannot write there ({os_reason(exc)})") from None

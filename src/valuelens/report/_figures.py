@@ -81,7 +81,7 @@ def svg_to_png(svg_path: Path, png_path: Path, browser: str) -> None:
             f"--window-size={width},{height}", f"--screenshot={png_path.resolve()}", svg_path.resolve().as_uri(),
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if done.returncode != 0 or not png_path.exists():
+    if done.returncode != 0 or not png_path.exists() or png_path.stat().st_size == 0:
         raise InputError(f"{svg_path}: chromium could not render a PNG (exit {done.returncode})")
 
 
