@@ -60,12 +60,18 @@ class SpendGuard:
         tokens_in = sum(estimate_prompt_tokens(p) for p in prompts) * self.shape.worst_requests
         return self.price.cost(tokens_in, self.shape.worst_completion_tokens * len(prompts))
 
+    def _fits(self, usd: float) -> bool:
+        return not self._stopped and self.spent_usd + self.reserved_usd + usd <= self.limit_usd
+
+    def _refuse(self, n: int) -> None:
+        self._stopped = True
+        self.refused += n
+
     def admit(self, prompts: list[Prompt]) -> Reservation | None:
         """Reserve the worst cost of asking `prompts`, or None (and stop for good) when it would pass the limit."""
         usd = self.worst_cost(prompts)
-        if self._stopped or self.spent_usd + self.reserved_usd + usd > self.limit_usd:
-            self._stopped = True
-            self.refused += len(prompts)
+        if not self._fits(usd):
+            self._refuse(len(prompts))
             return None
         self.reserved_usd += usd
         return Reservation(usd)
@@ -73,17 +79,13 @@ class SpendGuard:
     def admit_prefix(self, prompts: list[Prompt]) -> tuple[int, Reservation | None]:
         """Reserve the longest prefix of `prompts` whose worst cost fits (a batch may carry many prompts);
         (0, None) when none fits. The guard stops once any prompt is refused."""
-        for n in range(len(prompts), 0, -1):
-            usd = self.worst_cost(prompts[:n])
-            if not self._stopped and self.spent_usd + self.reserved_usd + usd <= self.limit_usd:
-                if n < len(prompts):
-                    self._stopped = True
-                    self.refused += len(prompts) - n
-                self.reserved_usd += usd
-                return n, Reservation(usd)
-        self._stopped = True
-        self.refused += len(prompts)
-        return 0, None
+        fits = len(prompts)
+        while fits and not self._fits(self.worst_cost(prompts[:fits])):
+            fits -= 1
+        held = self.admit(prompts[:fits]) if fits else None
+        if fits < len(prompts):
+            self._refuse(len(prompts) - fits)
+        return fits, held
 
     def settle(self, reservation: Reservation, used: Usage) -> None:
         """Replace a reservation by the cost of the tokens the provider reported for it."""
