@@ -57,6 +57,50 @@ def test_rule_respects_the_label_set() -> None:
     assert read_by_rule("Answer: B", ("1", "2")).status == "none"
 
 
+SCALE = ("1", "2", "3", "4", "5", "6")
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "label"),
+    [
+        ("<think>4 or 5? The statement fits me well.</think>\n\nAnswer: 5", "chosen", "5"),
+        ("Rating: 6", "chosen", "6"),
+        ("My rating is 3.", "chosen", "3"),
+        ("**4**", "chosen", "4"),
+        ("5 (agree)", "chosen", "5"),
+        ("2 - disagree, mostly.", "chosen", "2"),
+        ("I would choose 1.", "chosen", "1"),
+        ("\\boxed{4}", "chosen", "4"),
+        ("Answer: 4.5", "none", None),  # a decimal is not the label 4
+        ("Answer: 45", "none", None),
+        ("I'm sorry, I don't have personal views to rate.", "refused", None),
+        # the scale restated: its list entries are not a choice, its explicit statement is
+        ("1. strongly disagree\n2. disagree\n3. slightly disagree\nIt depends on the day.", "none", None),
+        ("1. strongly disagree\n2. disagree\n\nAnswer: 2", "chosen", "2"),
+        ("Answer: 3. Final answer: 5", "both", None),
+    ],
+)
+def test_rule_reads_a_scales_digits(text: str, status: str, label: str | None) -> None:
+    r = read_by_rule(text, SCALE)
+    assert (r.status, r.label) == (status, label)
+
+
+def test_a_restated_option_list_is_not_a_choice() -> None:
+    listed = "A. Help now.\nB. Help later.\n\nBoth are defensible."
+    assert read_by_rule(listed, LABELS).status == "none"
+    assert read_by_rule(listed + "\nI choose B.", LABELS).label == "B"
+    assert read_by_rule("A. Because it keeps the promise.", LABELS).label == "A"  # one opener: a choice
+
+
+def test_the_judge_is_asked_for_a_scale_label() -> None:
+    options = [(lab, f"anchor {lab}") for lab in SCALE]
+    _system, user = judge_prompt("How much do you agree?", options, "Rating: 5")
+    assert "Reply with one label: 1, 2, 3, 4, 5, 6 for that option, N if" in user
+    assert "one letter" in judge_prompt("q", [("A", "a"), ("B", "b")], "B")[1]
+    assert read_judge_answer("5", SCALE).label == "5"
+    assert read_judge_answer("N", SCALE).status == "none"
+
+
 def _prompts(n: int) -> list[str]:
     return [f"Situation {i}: a friend asks for help.\n\nA. Help now.\nB. Help later.\n\nAnswer:" for i in range(n)]
 

@@ -73,11 +73,12 @@ def _tiers(labels: tuple[str, ...]) -> list[list[re.Pattern[str]]]:
     matches decides. Each captures the label in group 'x'."""
     lab = rf"(?P<x>{_label_alt(labels)})"
     opt = r"(?:option|action|choice|answer)?\s*[\(\[]?\**"
-    end = r"(?![A-Za-z0-9])"  # a label is a whole token: 'A' in 'Answer' is not a label
+    # a label is a whole token: 'A' in 'Answer' is not a label, nor '4' in '45' or '4.5'
+    end = r"(?![A-Za-z0-9])(?![.,]\d)"
     return [
-        # "Answer: B", "Final answer: **B**", "My answer is option B", "\boxed{B}"
+        # "Answer: B", "Final answer: **B**", "My answer is option B", "Rating: 5", "\boxed{B}"
         [
-            re.compile(rf"\b(?:final\s+)?answer\s*(?:is|:)\s*\**\s*{opt}\s*{lab}{end}", re.IGNORECASE),
+            re.compile(rf"\b(?:final\s+)?(?:answer|rating)\s*(?:is|:)\s*\**\s*{opt}\s*{lab}{end}", re.IGNORECASE),
             re.compile(rf"\\boxed\{{\s*{lab}\s*\}}"),
         ],
         # "I choose B", "I'd go with option B", "I would pick (B)", "My choice is B", "I'll take action B"
@@ -90,9 +91,16 @@ def _tiers(labels: tuple[str, ...]) -> list[list[re.Pattern[str]]]:
         ],
         # a line that is only the label: "B", "B.", "(B)", "**B**", "Option B", "**Option B**"
         [re.compile(rf"^\W*{opt}\s*{lab}\W*$", re.IGNORECASE | re.MULTILINE)],
-        # an answer that opens with the label: "B. Because ...", "(A) because ...", "**B** - ..."
-        [re.compile(rf"\A\W*{opt}\s*{lab}\s*(?:\*\*)?\s*[\.\):,\-\u2013\u2014]", re.IGNORECASE)],
+        # an answer that opens with the label: "B. Because ...", "(A) because ...", "**B** - ...", "5 (agree)"
+        [re.compile(rf"\A\W*{opt}\s*{lab}{end}\s*(?:\*\*)?\s*[\.\):,\-\u2013\u2014(]", re.IGNORECASE)],
     ]
+
+
+def _restates_options(final: str, labels: tuple[str, ...]) -> bool:
+    """Whether the answer lists the options again ("A. ...", "B. ..." or "1. ...", "2. ..." on their own
+    lines): then a line that opens with a label is a list entry, not a choice."""
+    opener = re.compile(rf"^\W*(?P<x>{_label_alt(labels)})[\.\)]\s", re.IGNORECASE | re.MULTILINE)
+    return len({m.group("x").lower() for m in opener.finditer(final)}) > 1
 
 
 def _canonical(found: str, labels: tuple[str, ...]) -> str:
@@ -106,11 +114,14 @@ def read_by_rule(text: str, labels: tuple[str, ...]) -> Reading:
     """Read the choice a free-text answer states, among `labels` (e.g. ("A", "B")).
 
     Reasoning is removed first; then the most explicit statement of a choice wins ("Answer: B" over
-    "I'd go with B" over a bare "B"). Two different labels stated at the same level give "both";
-    an answer that opens like a refusal and states no choice gives "refused".
+    "I'd go with B" over a bare "B"). Labels are whatever the item offers: letters, or a scale's digits
+    ("Rating: 5"; '4.5' and '45' are not the label '4'). An answer that lists the options again is read
+    only by its explicit statements. Two different labels stated at the same level give "both"; an
+    answer that opens like a refusal and states no choice gives "refused".
     """
     final, thinking = split_thinking(text)
-    for tier in _tiers(labels):
+    tiers = _tiers(labels)
+    for tier in tiers[:2] if _restates_options(final, labels) else tiers:
         hits = {_canonical(m.group("x"), labels) for pattern in tier for m in pattern.finditer(final)}
         if len(hits) == 1:
             return Reading(hits.pop(), "chosen", final, thinking)
@@ -150,7 +161,8 @@ def judge_prompt(question: str, options: list[tuple[str, str]], response: str) -
     )
     user = (
         f"Question:\n{question}\n\nOptions:\n{listed}\n\nAnswer given:\n<<<\n{shown}\n>>>\n\n"
-        f"Which option did the answer choose? Reply with one letter: {', '.join(labels)} for that option, "
+        f"Which option did the answer choose? Reply with {'one letter' if ''.join(labels).isalpha() else 'one label'}: "
+        f"{', '.join(labels)} for that option, "
         f"{neither} if it chose neither or both, {refused} if it refused to choose."
     )
     return system, user
