@@ -1,6 +1,7 @@
 """Pure statistics over choice tables: scores, utilities, intervals, reliability, comparison."""
 
 from valuelens.analysis._active import ActivePairSelector, random_pairs
+from valuelens.analysis._answer_agreement import AnswerAgreement, answer_agreement
 from valuelens.analysis._coherence import (
     cycle_probability,
     decisiveness,
@@ -50,6 +51,7 @@ __all__ = [
     "N_BOOT",
     "N_BOOT_STUDY",
     "ActivePairSelector",
+    "AnswerAgreement",
     "ChoiceTable",
     "Comparison",
     "Consistency",
@@ -67,6 +69,7 @@ __all__ = [
     "action_one_share",
     "aitchison_distance",
     "align_series",
+    "answer_agreement",
     "bootstrap_mean",
     "closure",
     "compare_tables",
