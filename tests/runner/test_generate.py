@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
-from tests.servers.freetext_fake import serve
+from tests.servers.freetext_fake import read_against_truth, serve
 from typer.testing import CliRunner
 
 import valuelens
@@ -16,7 +16,6 @@ from valuelens.backends import BackendBase, Usage
 from valuelens.backends.synthetic import SyntheticBackend
 from valuelens.cli import app
 from valuelens.errors import InputError
-from valuelens.runner._generate import FreeTextSpec, judge_jobs, judge_key
 from valuelens.store import Store
 
 runner = CliRunner()
@@ -29,27 +28,6 @@ def fake():
     server.stop()
 
 
-def _routes_against_truth(run: valuelens.Run, written: dict[str, int | None]) -> dict[str, list[bool]]:
-    """route -> for each answer it read, whether the label read is the one the server meant."""
-    with Store(run.store_path) as st:
-        keys = [k for *_, k in st.run_items(run.run_id)]
-        answers = st.get_ok(keys)
-        spec = FreeTextSpec.from_dict(run.record.spec["free_text"])
-        jobs = judge_jobs(spec, answers, ("A", "B"))
-        verdicts = st.get_ok([judge_key(spec, p) for p in jobs.values()])
-    out: dict[str, list[bool]] = {"rule": [], "judge": []}
-    for k, r in answers.items():
-        labels = [lab for lab, _ in r["options"]]
-        for i, s in enumerate(r["samples"]):
-            meant = written[s["text"]]
-            truth = None if meant is None else labels[meant]
-            if s["status"] == "chosen":
-                out["rule"].append(s["label"] == truth)
-            elif (k, i) in jobs and (v := verdicts.get(judge_key(spec, jobs[(k, i)]))) and v["status"] == "chosen":
-                out["judge"].append(v["label"] == truth)
-    return out
-
-
 def test_reasoning_and_chatty_models_are_read_by_rule_then_judge(fake, suite_file) -> None:
     url, handler = fake
     path = str(suite_file(20))
@@ -59,7 +37,7 @@ def test_reasoning_and_chatty_models_are_read_by_rule_then_judge(fake, suite_fil
         routes = r.summary()["free_text"]["routes"]
         total = sum(routes.values())
         assert total == 20 * 2 * 5 and routes["none"] == 0 and routes["refused"] == 0
-        checked = _routes_against_truth(r, handler.written)
+        checked = read_against_truth(r.store_path, r.run_id, handler.written, ("A", "B"))
         shares[style] = (routes["rule"] / total, routes["judge"] / total)
         # every answer read is read correctly, by the rule and by the judge
         assert all(checked["rule"]) and all(checked["judge"])

@@ -23,6 +23,7 @@ import hashlib
 import json
 import random
 import re
+from pathlib import Path
 from typing import Any
 
 from tests.servers._http import Reply, ThreadedServer
@@ -134,6 +135,34 @@ class FakeFreeText:
                 "usage": {**usage, "total_tokens": sum(usage.values())},
             },
         )
+
+
+def read_against_truth(
+    store_path: Path, run_id: str, written: dict[str, int | None], labels: tuple[str, ...]
+) -> dict[str, list[bool]]:
+    """route ("rule", "judge") -> for each stored answer of a free-text run it read, whether the label read
+    is the one this server meant (`written`: text -> intended option index, as `FakeFreeText.written`)."""
+    from valuelens.runner._generate import FreeTextSpec, judge_jobs, judge_key
+    from valuelens.store import Store
+
+    with Store(store_path) as st:
+        record = st.get_run(run_id)
+        assert record is not None
+        answers = st.get_ok([k for *_, k in st.run_items(run_id)])
+        spec = FreeTextSpec.from_dict(record.spec["free_text"])
+        jobs = judge_jobs(spec, answers, labels)
+        verdicts = st.get_ok([judge_key(spec, p) for p in jobs.values()])
+    out: dict[str, list[bool]] = {"rule": [], "judge": []}
+    for k, r in answers.items():
+        shown = [lab for lab, _ in r["options"]]
+        for i, s in enumerate(r["samples"]):
+            meant = written[s["text"]]
+            truth = None if meant is None else shown[meant]
+            if s["status"] == "chosen":
+                out["rule"].append(s["label"] == truth)
+            elif (k, i) in jobs and (v := verdicts.get(judge_key(spec, jobs[(k, i)]))) and v["status"] == "chosen":
+                out["judge"].append(v["label"] == truth)
+    return out
 
 
 def serve(max_requests: int = 100_000, max_seconds: float = 300.0) -> tuple[ThreadedServer, FakeFreeText]:

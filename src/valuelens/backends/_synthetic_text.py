@@ -11,7 +11,9 @@ answer it is shown by the label it states, else by the ordinal or option text it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -73,11 +75,14 @@ def read_as_judge(prompt: Prompt) -> str:
     if r.status == "refused":
         return refused
     low = r.final.lower()
+    phrases = {lab: text.rstrip(".").lower() for lab, text in options}
     named = {
         lab
-        for i, (lab, text) in enumerate(options)
-        if f"the {ORDINALS[i]} one" in low or text.rstrip(".").lower()[1:] in low
+        for i, (lab, text) in enumerate(phrases.items())
+        if f"the {ORDINALS[i]} one" in low or re.search(rf"(?<![a-z]){re.escape(text)}(?![a-z])", low)
     }
+    # "strongly agree" also contains the option "agree": the longer option named is the one meant
+    named = {lab for lab in named if not any(o != lab and phrases[lab] in phrases[o] for o in named)}
     return named.pop() if len(named) == 1 else neither
 
 
@@ -89,6 +94,16 @@ class SyntheticFreeText:
     def _sample_seed(self) -> int:
         return int(self.truth.seed)  # type: ignore[attr-defined]
 
+    def _free_probs(self, p: Prompt) -> list[float]:
+        """The choice probabilities behind a free-text answer: the log-probabilities' own, except that
+        `think` scales the value preferences of a dilemma answer."""
+        think = float(self.think)  # type: ignore[attr-defined]
+        if think == 1.0 or p.annotations.get("kind", "dilemma") != "dilemma":
+            return list(self.label_probs(p))  # type: ignore[attr-defined]
+        truth = self.truth  # type: ignore[attr-defined]
+        pf = self.p_first(p, dataclasses.replace(truth, strength=truth.strength * think))  # type: ignore[attr-defined]
+        return [pf, 1.0 - pf]
+
     async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
         self._count(prompts)  # type: ignore[attr-defined]
         out: list[list[str] | Failed] = []
@@ -97,7 +112,7 @@ class SyntheticFreeText:
             if p.annotations.get("kind") == "judge":
                 out.append([read_as_judge(p) for _ in range(n)])
                 continue
-            probs = np.asarray(self.label_probs(p), dtype=float)  # type: ignore[attr-defined]
+            probs = np.asarray(self._free_probs(p), dtype=float)
             picks = rng.choice(len(p.labels), size=n, p=probs / probs.sum())
             forms = rng.choice(len(FORMS), size=n, p=np.asarray(FORM_WEIGHTS) / sum(FORM_WEIGHTS))
             # about 8 characters per token: a small budget cuts the answer off, as it would a real model's

@@ -30,6 +30,8 @@ ignores personas.
 
 Free text (`generate`, see `_synthetic_text`): a think block and a final answer in varied forms,
 the choice drawn from the same probabilities; some forms need a judge. It also answers judge prompts.
+`think=X` multiplies the value preferences behind free-text dilemma answers (default 1: the same as the
+log-probabilities; 0: chosen by position bias and noise alone; -1: reversed after thinking).
 
 Outcome pairs (kind "outcome", from `valuelens.prompts.outcome_prompt`) are answered from hidden
 Thurstonian utilities, `backend.truth.outcome(text) -> (mean, variance)`:
@@ -72,7 +74,7 @@ option; noise is the standard deviation of a per-prompt logit perturbation."""
 
 EXTRAS: dict[str, float] = {"steer": 1.0, "say": 1.0, "acquiescence": 0.3, "rep": 0.0}
 """Defaults of the parameters every profile shares (see the module docstring)."""
-OVERRIDES = ("strength", "bias", "noise", "delay", *EXTRAS, "shift", "persona")
+OVERRIDES = ("strength", "bias", "noise", "delay", *EXTRAS, "shift", "persona", "think")
 SURVEY_GAIN = 2.0
 """Rating points of agreement per logit of stated utility (times strength)."""
 
@@ -134,6 +136,7 @@ class SyntheticBackend(SyntheticFreeText, BackendBase):
             extra={k: params[k] for k in EXTRAS},
         )
         self.personas = {tuple(k.split(":", 2)[1:]): a for k, a in params.items() if k.startswith("persona:")}
+        self.think = params.get("think", 1.0)  # in the fingerprint only when given: other names keep their keys
         self.name = f"synthetic/{spec}"
         canon = "&".join(f"{k}={v:g}" for k, v in sorted(params.items()))
         self.fingerprint = f"synthetic:v1:{profile}@{seed}?{canon}"
@@ -145,12 +148,12 @@ class SyntheticBackend(SyntheticFreeText, BackendBase):
         rng = np.random.default_rng(_unit_hash("noise", *parts))
         return float(rng.normal(scale=self.truth.noise_sd)) if self.truth.noise_sd > 0 else 0.0
 
-    def p_first(self, prompt: Prompt) -> float:
-        """P(first-listed option) for a dilemma prompt, from its annotations."""
+    def p_first(self, prompt: Prompt, truth: SyntheticTruth | None = None) -> float:
+        """P(first-listed option) for a dilemma prompt, from its annotations (under `truth`, default the model's)."""
         a = prompt.annotations
         first = [str(v) for v in a.get("first_values", [])]  # type: ignore[union-attr]
         second = [str(v) for v in a.get("second_values", [])]  # type: ignore[union-attr]
-        return self.truth.p_first(first, second, self._noise(prompt), self.steering(prompt.system))
+        return (truth or self.truth).p_first(first, second, self._noise(prompt), self.steering(prompt.system))
 
     def steering(self, system: str | None) -> dict[str, float]:
         """Utility offsets a system prompt causes: +-steer for each bundled principle whose text it contains,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,6 +92,12 @@ JudgeBaseUrlOpt = Annotated[
     typer.Option("--judge-base-url", metavar="URL", help="The judge's server (default: --base-url if same provider)."),
 ]
 
+
+def answer_args(answer: str, max_tokens: int, judge: str | None, judge_base_url: str | None) -> dict[str, Any]:
+    """The free-text options as the study functions take them."""
+    return {"answer": answer, "max_tokens": max_tokens, "judge": judge, "judge_base_url": judge_base_url}
+
+
 __all__ = [
     "DEFAULT_MODEL",
     "FREE_MAX_TOKENS",
@@ -124,4 +130,5 @@ __all__ = [
     "SuiteOpt",
     "SystemPromptOpt",
     "TimeoutOpt",
+    "answer_args",
 ]

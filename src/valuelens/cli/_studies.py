@@ -19,15 +19,21 @@ from valuelens.cli._app import (
 )
 from valuelens.cli._options import (
     DEFAULT_MODEL,
+    FREE_MAX_TOKENS,
     N_BOOT_STUDY,
     SAMPLES_PER_ORDER,
+    AnswerOpt,
+    AnswerSamplesOpt,
     BaseUrlOpt,
     BatchOpt,
     DryRunOpt,
     JsonOpt,
+    JudgeBaseUrlOpt,
+    JudgeOpt,
     LimitOpt,
     MaxConcurrencyOpt,
     MaxCostOpt,
+    MaxTokensOpt,
     ModelOpt,
     NBootOpt,
     PricesOpt,
@@ -41,6 +47,7 @@ from valuelens.cli._options import (
     SuiteOpt,
     SystemPromptOpt,
     TimeoutOpt,
+    answer_args,
 )
 
 
@@ -59,7 +66,11 @@ def survey(
         ),
     ] = None,
     seed: SeedOpt = 0,
-    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    samples: AnswerSamplesOpt = None,
+    answer: AnswerOpt = "logprobs",
+    max_tokens: MaxTokensOpt = FREE_MAX_TOKENS,
+    judge: JudgeOpt = None,
+    judge_base_url: JudgeBaseUrlOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
@@ -78,7 +89,7 @@ def survey(
     with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
         result = run_survey(
             model, against=against, seed=seed, samples=samples, store=store, progress=progress,
-            base_url=base_url, timeout=timeout, shard=shard,
+            base_url=base_url, timeout=timeout, shard=shard, **answer_args(answer, max_tokens, judge, judge_base_url),
         )  # fmt: skip
     emit(result, as_json, print_survey)
     exit_for_failures(result, strict)
@@ -104,7 +115,11 @@ def steer(
     limit: LimitOpt = None,
     seed: SeedOpt = 0,
     n_boot: NBootOpt = N_BOOT_STUDY,
-    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    samples: AnswerSamplesOpt = None,
+    answer: AnswerOpt = "logprobs",
+    max_tokens: MaxTokensOpt = FREE_MAX_TOKENS,
+    judge: JudgeOpt = None,
+    judge_base_url: JudgeBaseUrlOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     store: StoreOpt = None,
@@ -134,6 +149,7 @@ def steer(
             progress=progress,
             base_url=base_url,
             timeout=timeout,
+            **answer_args(answer, max_tokens, judge, judge_base_url),
         )
     emit(result, as_json, print_steer)
 
@@ -233,7 +249,11 @@ def sweep(
     limit: LimitOpt = None,
     seed: SeedOpt = 0,
     n_boot: NBootOpt = N_BOOT_STUDY,
-    samples: SamplesOpt = SAMPLES_PER_ORDER,
+    samples: AnswerSamplesOpt = None,
+    answer: AnswerOpt = "logprobs",
+    max_tokens: MaxTokensOpt = FREE_MAX_TOKENS,
+    judge: JudgeOpt = None,
+    judge_base_url: JudgeBaseUrlOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     html: Annotated[str | None, typer.Option("--html", help="Write the sweep report (HTML) to this file.")] = None,
@@ -265,6 +285,7 @@ def sweep(
             progress=progress,
             base_url=base_url,
             timeout=timeout,
+            **answer_args(answer, max_tokens, judge, judge_base_url),
         )
     summary = result.summary()
     if html is not None:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from valuelens._io import write_text
 from valuelens.report._explorer import explorer_panel
+from valuelens.report._free_text_html import answers_panel
 from valuelens.report._lenses import moral_graph_panel, theories_panel
 from valuelens.report._outcomes import utilities_panel
 from valuelens.report._page import Panel, page
@@ -28,6 +29,7 @@ PANELS: list[Callable[[dict[str, Any]], Panel | None]] = [
     headline_panel,
     values_panel,
     reliability_panel,
+    answers_panel,
     theories_panel,
     moral_graph_panel,
     utilities_panel,
@@ -42,8 +44,8 @@ def render_report_html(data: dict[str, Any]) -> str:
     Args:
         data: a run summary (`Run.summary()`, or `Run.report_data()` which adds the dilemma rows,
             theory lenses, date and settings). Keys that are absent leave their panel out:
-            values, position_bias, reliability, theories, moral_graph, outcomes, coherence,
-            exchange_rates, dilemmas.
+            values, position_bias, reliability, free_text (with answer_agreement), theories, moral_graph,
+            outcomes, coherence, exchange_rates, dilemmas.
 
     Returns:
         The HTML text; every piece of user text in it is escaped.

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
 
 TOP = 10
@@ -59,6 +60,8 @@ def print_survey(s: dict[str, Any], console: Console) -> None:
         )
     else:
         console.print(f"Say-do gap not available: {gap['reason']}.", highlight=False, soft_wrap=True)
+    for line in free_text_lines(s):
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(
         f"Run {s['run_id']}: {s['model_calls']} calls, {s['cached_calls']} cached; store {s['store']}",
         style="dim",
@@ -99,6 +102,9 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
                 style=_style(v["significant"], v["shift"]),
             )
         console.print(table)
+    for which, reading in (s.get("answers") or {}).items():  # free text: how each condition was read
+        for line in free_text_lines(reading):
+            console.print(f"{which.capitalize()}: {line}", highlight=False, soft_wrap=True)
     console.print(
         f"Runs: baseline {s['baseline_run']}, steered {s['steered_run']} ({s['dilemmas']} dilemmas, "
         f"{s['eligible']} eligible); {s['model_calls']} calls, {s['cached_calls']} cached. "
@@ -166,6 +172,8 @@ def sweep_lines(s: dict[str, Any]) -> list[str]:
     for st in s["steerability"]:
         effect = "n/a" if st["effect"] is None else f"{st['effect']:+.2f} [{st['ci_low']:+.2f}, {st['ci_high']:+.2f}]"
         out.append(f"{st['model']} | {st['condition']}: steering effect {effect} ({st['verdict']})")
+    for run in s.get("runs", []):  # free text: how each run's answers were read
+        out += [f"{run['model']} | {run['condition']}: {line}" for line in free_text_lines(run)]
     return out
 
 

@@ -58,6 +58,26 @@ def _f(x: Any, signed: bool = True) -> str:
     return (f"{x:+.2f}" if signed else f"{x:.2f}") if is_num(x) else "–"
 
 
+def answers_section(runs: list[dict[str, Any]]) -> list[str]:
+    """Free-text runs: reads per route and agreement with log-probabilities, one row per run; [] otherwise."""
+    read = [r for r in runs if r.get("free_text")]
+    if not read:
+        return []
+    rows = []
+    for r in read:
+        routes, both = r["free_text"]["routes"], r.get("answer_agreement") or {}
+        agree = f"r {_f(both.get('correlation'))}, same {both['same_majority']:.0%}" if both.get("n") else "–"
+        rows.append([r["model"], r["condition"], *(routes[k] for k in ("rule", "judge", "refused", "none"))])
+        rows[-1] += [agree, both.get("verdict_text", "–")]
+    head = ["model", "condition", "rule", "judge", "refused", "unread", "vs log-probabilities", "verdict"]
+    return [
+        "<h2>How the free-text answers were read</h2>",
+        "<p>Rule: the stated choice in the final answer; judge: the judge model read it; unread answers "
+        "count for nothing (never 0.5).</p>",
+        _table(head, rows),
+    ]
+
+
 def render_sweep_html(summary: dict[str, Any]) -> str:
     """The page for a `Sweep.summary()`."""
     util = summary["utilities"]
@@ -115,6 +135,7 @@ def render_sweep_html(summary: dict[str, Any]) -> str:
         if steer_rows
         else "<p>No principle conditions.</p>",
     ]
+    body += answers_section(summary["runs"])
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em;color:#1f2328}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d0d7de;padding:3px 8px;"

@@ -11,7 +11,7 @@ from valuelens.analysis import ChoiceTable
 from valuelens.prompts import LABELS
 from valuelens.runner import answer_kinds, p_first
 from valuelens.store import RunRecord, Store
-from valuelens.studies._free_run import read_free_answers
+from valuelens.studies._free_run import agreement_with_logprobs, read_free_answers
 from valuelens.studies._run import Run
 from valuelens.suites import Dilemma
 
@@ -50,4 +50,11 @@ def assemble_dilemmas(store: Store, record: RunRecord) -> Run:
     run = Run(record, list(dilemmas.values()), table, failures, store.path, kinds=answer_kinds(answers))
     run.answered = len(answers)
     run.free_text = free.summary() if free else None
+    if free is not None:  # with a log-probability run of the same prompts in the store (`answer="both"`)
+        run.answer_agreement = agreement_with_logprobs(store, record, free, _scores, 0.5, "dilemmas")
     return run
+
+
+def _scores(order: int) -> list[float]:
+    """P(A) that labels A and B stand for: A is listed first in order 0, second in order 1."""
+    return [1.0, 0.0] if order == 0 else [0.0, 1.0]

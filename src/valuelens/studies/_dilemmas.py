@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import nullcontext
 from pathlib import Path
 
 from valuelens.backends import DEFAULT_MODEL, Backend
@@ -11,11 +10,11 @@ from valuelens.errors import InputError
 from valuelens.lexicon import TheoryMap, load_theory_map
 from valuelens.prompts import dilemma_jobs
 from valuelens.runner import ProgressFn, Shard, in_shard, parse_shard, session
-from valuelens.runner._generate import FREE_MAX_TOKENS, ask_free_text, free_key
+from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.studies._conditions import condition
 from valuelens.studies._dd_protocol import check_protocol, dailydilemmas_protocol
 from valuelens.studies._dilemma_store import assemble_dilemmas
-from valuelens.studies._free_run import answer_agreement, answer_settings, free_text_setup, judge_connection
+from valuelens.studies._free_run import answer_settings, answering, ask_both, judge_connection
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
 
@@ -102,10 +101,7 @@ def run(
     n_samples = answer_settings(answer, samples, max_tokens)
     if answer == "both":  # two runs on the same prompts; the free-text one carries their agreement
         args = {k: v for k, v in locals().items() if k in _RUN_ARGS}
-        free = run(**{**args, "answer": "free"})  # first: a model that cannot generate stops before any call
-        by_logprobs = run(**{**args, "answer": "logprobs", "samples": None})
-        free.answer_agreement = answer_agreement(by_logprobs.table, free.table) | {"logprobs_run": by_logprobs.run_id}
-        return free
+        return ask_both(run, args, lambda st, record: assemble_dilemmas(st, record).answer_agreement)
     check_protocol(protocol)
     the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
@@ -115,16 +111,13 @@ def run(
     dilemmas = list(the_suite.dilemmas[:limit] if limit else the_suite.dilemmas)
     cond = condition(system_prompt, persona, principle)
     connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
+    judging = judge_connection(model, judge or "", judge_base_url, connection)
     with (
         session(model, samples=n_samples, store=store, progress=progress, backend=backend, **connection) as s,
-        free_text_setup(
-            s, n_samples, max_tokens, judge, seed, judge_connection(model, judge or "", judge_base_url, connection)
-        )
-        if answer == "free"
-        else nullcontext() as ft,
+        answering(s, answer, max_tokens, judge, seed, judging) as how,
     ):
         jobs = dilemma_jobs(dilemmas, cond, paraphrases=paraphrases)
-        keyed = [(j, free_key(s.backend, j.prompt, n_samples, max_tokens) if ft else s.key(j.prompt)) for j in jobs]
+        keyed = [(j, how.key(s, j.prompt)) for j in jobs]
         spec = {
             "kind": "dilemmas",
             "fingerprint": s.backend.fingerprint,
@@ -134,14 +127,11 @@ def run(
             "paraphrases": paraphrases,
             "samples": n_samples,
             "seed": seed,
-        } | ({"free_text": ft[0].to_dict()} if ft else {})
+        } | how.spec()
         items = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("dilemmas", the_suite.name, spec, items, {d.id: d.model_dump(mode="json") for d in dilemmas})
         asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
-        if ft:
-            ask_free_text(s, {k: j.prompt for j, k in asked}, *ft)
-        else:
-            s.ask({k: j.prompt for j, k in asked})
+        how.ask(s, {k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_dilemmas(s.store, record)

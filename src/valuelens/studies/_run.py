@@ -11,6 +11,7 @@ from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
 from valuelens.runner import ExecStats
 from valuelens.store import RunRecord, status_fields
+from valuelens.studies._free_run import answer_reading
 from valuelens.studies._protocol import pick_frames
 from valuelens.suites import Dilemma
 
@@ -39,8 +40,9 @@ class Run:
         prices_date: date of the price table behind `cost_usd` (None without a price).
         free_text: for free-text answers, how many each route read (rule, judge, none, refused), why
             answers stayed unread, and judge-rule agreement; None for log-probability runs.
-        answer_agreement: with `answer="both"`, how the free-text choices agree with the log-probability
-            run's (correlation of P(A) per dilemma, share with the same majority choice).
+        answer_agreement: beside a log-probability run of the same prompts (`answer="both"`), how the
+            free-text choices agree with it: correlation of P(A) per dilemma with its interval, share with
+            the same majority choice against the share sampling alone gives, and the verdict sentence.
     """
 
     record: RunRecord
@@ -130,18 +132,13 @@ class Run:
             "seed": self.seed,
             "valuelens_version": __version__,
             **({"dailydilemmas_protocol": self.protocol} if self.protocol else {}),
-            **self._answer_reading(),
+            **self.answer_reading(),
         } | self._stored_costs()
 
-    def _answer_reading(self) -> dict[str, Any]:
-        """Free-text runs: how answers were read; with `answer="both"`, agreement with log-probabilities."""
-        out: dict[str, Any] = {}
-        if self.free_text is not None:
-            out["answer"] = "free"
-            out["free_text"] = self.free_text | {"judge": self.record.spec["free_text"].get("judge")}
-        if self.answer_agreement is not None:
-            out["answer_agreement"] = self.answer_agreement
-        return out
+    def answer_reading(self) -> dict[str, Any]:
+        """Free-text runs: how answers were read and, beside a log-probability run of the same prompts,
+        their agreement (summary keys "answer", "free_text", "answer_agreement"); {} for other runs."""
+        return answer_reading(self.free_text, self.record.spec, self.answer_agreement)
 
     def _stored_costs(self) -> dict[str, Any]:
         """For a run loaded from the store: what it took, summed over the invocations that finished."""

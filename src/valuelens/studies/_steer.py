@@ -15,8 +15,10 @@ from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import read_text_arg
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.runner import ProgressFn, open_backend
+from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.studies._dilemmas import run
+from valuelens.studies._free_run import answer_settings, free_text_args
 from valuelens.studies._protocol import pick_frames
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite, resolve_principle
@@ -112,7 +114,13 @@ class Steering:
             "seed": self.seed,
             "store": str(self.baseline.store_path),
             "valuelens_version": __version__,
+            **self._answers(),
         }
+
+    def _answers(self) -> dict[str, Any]:
+        """Free-text runs: how each condition's answers were read, and their agreement with log-probabilities."""
+        read = {"baseline": self.baseline.answer_reading(), "steered": self.steered.answer_reading()}
+        return {"answers": read} if any(read.values()) else {}
 
 
 def _lexicon_values(names: Sequence[str], what: str) -> tuple[str, ...]:
@@ -168,7 +176,7 @@ def steer(
     whole_suite: bool = False,
     limit: int | None = None,
     seed: int = 0,
-    samples: int = SAMPLES_PER_ORDER,
+    samples: int | None = None,
     n_boot: int = N_BOOT,
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
@@ -176,6 +184,10 @@ def steer(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    answer: str = "logprobs",
+    max_tokens: int = FREE_MAX_TOKENS,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
 ) -> Steering:
     """Run the dilemmas without and with a principle and measure the change toward the values it supports.
 
@@ -194,11 +206,15 @@ def steer(
             as in `valuelens.run` (limit applies before selecting dilemmas).
         whole_suite: ask every dilemma of the suite, not only the eligible ones.
         n_boot: bootstrap resamples for the intervals.
+        answer, max_tokens, judge, judge_base_url: as in `valuelens.run`: with "free" (or "both") the
+            effect is measured on free-text answers, and the summary's `answers` says how each
+            condition's answers were read (and, with "both", how they agree with log-probabilities).
 
     Raises:
         InputError: bad arguments, or no dilemma of the suite puts a supported value against an opposed one.
         BackendError: the model cannot be created.
     """
+    answer_settings(answer, samples, max_tokens)  # bad settings stop before the model is opened
     p, condition = resolve_steering(principle, read_text_arg(system_prompt, "system prompt"), supports, opposes)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
@@ -219,6 +235,7 @@ def steer(
     be = backend or open_backend(model, base_url=base_url, timeout=timeout, max_concurrency=max_concurrency)
     common: dict[str, Any] = {"seed": seed, "samples": samples, "store": store, "progress": progress, "backend": be}
     common["max_concurrency"] = max_concurrency
+    common |= free_text_args(answer, max_tokens, judge, judge_base_url, base_url, timeout)
     try:
         baseline = run(model, asked, **common)
         text = {"principle": p.text} if condition == "principle" else {"system_prompt": p.text}

@@ -11,8 +11,10 @@ from pathlib import Path
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.prompts import survey_jobs
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, Shard, in_shard, parse_shard, session
+from valuelens.runner import ProgressFn, Shard, in_shard, parse_shard, session
+from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.store import Store
+from valuelens.studies._free_run import answer_settings, answering, ask_both, judge_connection
 from valuelens.studies._survey_result import SurveyRun, assemble_items, assemble_survey, find_dilemma_run
 from valuelens.suites import SurveyItem, load_survey
 
@@ -25,7 +27,7 @@ def survey(
     against: str | None = None,
     items: Sequence[SurveyItem] | None = None,
     seed: int = 0,
-    samples: int = SAMPLES_PER_ORDER,
+    samples: int | None = None,
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
     backend: Backend | None = None,
@@ -33,6 +35,10 @@ def survey(
     timeout: float | None = None,
     max_concurrency: int | None = None,
     shard: str | Shard | None = None,
+    answer: str = "logprobs",
+    max_tokens: int = FREE_MAX_TOKENS,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
 ) -> SurveyRun:
     """Ask the survey items in both scale directions and return the stored survey run.
 
@@ -46,33 +52,49 @@ def survey(
             complete dilemma run in the store with the same backend fingerprint and no condition.
         items: survey items (default: the bundled 40, four per Schwartz value).
         seed: seeds the bootstrap intervals; part of the run's identity, as in `run`.
-        samples: answers drawn per prompt when the backend gives no log-probabilities.
+        samples: answers drawn per prompt when the backend gives no log-probabilities (default 10), or
+            free-text answers (default 5).
         store, progress, backend, base_url, timeout, max_concurrency, shard: as in `valuelens.run`.
+        answer, max_tokens, judge, judge_base_url: as in `valuelens.run`; free-text answers are read in
+            the scale's labels ("Rating: 5", "**5**", "I'd choose 2"), the judge sees the statement and
+            the six anchors. With "both" the result is the free-text survey, with the agreement of the
+            two ratings per item in `answer_agreement`.
 
     Raises:
-        InputError: bad arguments, or `against` names no dilemma run.
+        InputError: bad arguments, `against` names no dilemma run, or a model that cannot generate is
+            asked for free text.
         BackendError: the model cannot be created.
     """
+    n_samples = answer_settings(answer, samples, max_tokens)
+    if answer == "both":
+        args = {k: v for k, v in locals().items() if k in _SURVEY_ARGS}
+        return ask_both(survey, args, lambda st, record: assemble_items(st, record).answer_agreement)
     the_shard = parse_shard(shard)
     the_items = list(items if items is not None else load_survey())
     if not the_items:
         raise InputError("survey: no items to ask")
     connection = {"base_url": base_url, "timeout": timeout, "max_concurrency": max_concurrency}
-    with session(model, samples=samples, store=store, progress=progress, backend=backend, **connection) as s:
-        keyed = [(j, s.key(j.prompt)) for j in survey_jobs(the_items)]
+    judging = judge_connection(model, judge or "", judge_base_url, connection)
+    with (
+        session(model, samples=n_samples, store=store, progress=progress, backend=backend, **connection) as s,
+        answering(s, answer, max_tokens, judge, seed, judging) as how,
+    ):
+        keyed = [(j, how.key(s, j.prompt)) for j in survey_jobs(the_items)]
         blob = json.dumps([it.model_dump(mode="json") for it in the_items], sort_keys=True)
         spec = {
             "kind": "survey",
             "fingerprint": s.backend.fingerprint,
             "items_hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
-            "samples": samples,
+            "samples": n_samples,
             "seed": seed,
-        }
-        dilemma_run, note = find_dilemma_run(s.store, s.backend.fingerprint, against, s.backend.name)
+        } | how.spec()
+        dilemma_run, note = find_dilemma_run(
+            s.store, s.backend.fingerprint, against, s.backend.name, free=how.free is not None
+        )
         items_asked = [(j.item_id, j.variant, j.order, k) for j, k in keyed]
         run_id = s.begin("survey", "survey", spec, items_asked, {it.id: it.model_dump(mode="json") for it in the_items})
         asked = in_shard(keyed, "item_id", the_shard)  # --shard I/N: this machine's share only
-        s.ask({k: j.prompt for j, k in asked})
+        how.ask(s, {k: j.prompt for j, k in asked})
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble_items(s.store, record)
@@ -93,5 +115,12 @@ def load_survey_run(run_id: str, store: str | Path | None = None, against: str |
         if record is None or record.kind != "survey":
             raise InputError(f"{st.path}: survey run '{run_id}' not found (valuelens runs lists them)")
         result = assemble_items(st, record)
-        result.against, result.against_note = find_dilemma_run(st, record.fingerprint, against, record.model)
+        free = "free_text" in record.spec
+        result.against, result.against_note = find_dilemma_run(st, record.fingerprint, against, record.model, free=free)
         return result
+
+
+_SURVEY_ARGS = (
+    *("model", "against", "items", "seed", "samples", "store", "progress", "backend", "base_url", "timeout"),
+    *("max_concurrency", "shard", "max_tokens", "judge", "judge_base_url"),
+)

@@ -17,6 +17,7 @@ from valuelens.prompts import ANCHORS, SCALE_LABELS, agreement
 from valuelens.runner import ExecStats, label_distribution
 from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._dilemma_store import assemble_dilemmas
+from valuelens.studies._free_run import agreement_with_logprobs, answer_reading, read_free_answers
 from valuelens.studies._protocol import pick_frames
 from valuelens.studies._run import Run
 from valuelens.suites import SurveyItem
@@ -41,6 +42,9 @@ class SurveyRun:
         against: the dilemma run the say-do gap compares with, or None.
         against_note: why there is no such run, when there is none.
         answered: prompts with an answer in the store (None when unknown); fewer than `prompts`: incomplete.
+        free_text: for free-text answers, the reads per route, unread reasons, judge-rule agreement.
+        answer_agreement: agreement of the free-text ratings with a log-probability survey of the same
+            items in the store (`answer="both"`), else None.
     """
 
     record: RunRecord
@@ -53,6 +57,8 @@ class SurveyRun:
     invocation: ExecStats | None = None
     seconds: float = 0.0
     answered: int | None = None
+    free_text: dict[str, Any] | None = None
+    answer_agreement: dict[str, Any] | None = None
 
     @property
     def run_id(self) -> str:
@@ -139,6 +145,7 @@ class SurveyRun:
             "store": str(self.store_path),
             "seed": self.seed,
             "valuelens_version": __version__,
+            **answer_reading(self.free_text, self.record.spec, self.answer_agreement),
         }
 
     def report_data(self, n_boot: int = N_BOOT) -> dict[str, Any]:
@@ -188,19 +195,30 @@ def assemble_items(store: Store, record: RunRecord) -> SurveyRun:
     items = [SurveyItem.model_validate(p) for p in store.run_payloads(record.run_id).values()]
     answers = store.get_ok(k for *_, k in rows)
     failures = {k: r for k, r in store.failures(k for *_, k in rows).items() if k not in answers}
+    free = read_free_answers(store, record.spec, answers, SCALE_LABELS)  # free text: read by rule or judge
+    answers = free.answers if free else answers
     where = {it.id: i for i, it in enumerate(items)}
     ratings = np.full((len(items), 2), np.nan)
     for item_id, _, order, key in rows:
         ratings[where[item_id], order] = _rating(answers.get(key), order)
     result = SurveyRun(record, items, ratings, failures, store.path)
     result.answered = len(answers)
+    if free is not None:
+        result.free_text = free.summary()
+        result.answer_agreement = agreement_with_logprobs(store, record, free, _scores, 3.5, "items", SCALE_LABELS)
     return result
+
+
+def _scores(order: int) -> list[float]:
+    """The agreement (1-6) each scale label stands for in scale direction `order`."""
+    return [float(agreement(int(lab), order)) for lab in SCALE_LABELS]
 
 
 def assemble_survey(store: Store, record: RunRecord) -> SurveyRun:
     """A survey run as stored, set against its default dilemma run (see `find_dilemma_run`)."""
     result = assemble_items(store, record)
-    result.against, result.against_note = find_dilemma_run(store, record.fingerprint, None, record.model)
+    free = "free_text" in record.spec
+    result.against, result.against_note = find_dilemma_run(store, record.fingerprint, None, record.model, free=free)
     return result
 
 
@@ -221,10 +239,13 @@ def _covers_schwartz(store: Store, run_id: str) -> bool:
     return len(carried) == len(load_lexicon().theory_dimensions("schwartz"))
 
 
-def find_dilemma_run(store: Store, fingerprint: str, against: str | None, model: str) -> tuple[Run | None, str]:
+def find_dilemma_run(
+    store: Store, fingerprint: str, against: str | None, model: str, free: bool = False
+) -> tuple[Run | None, str]:
     """The dilemma run to set a survey against: `against`, else the most recent complete dilemma run
     of the same backend fingerprint without a condition whose dilemmas carry all ten Schwartz
-    values; (None, why) when there is none.
+    values, answered the same way as the survey (`free` text) where there is one; (None, why) when
+    there is none.
 
     Raises:
         InputError: `against` names no run, or a run that is not a dilemma run.
@@ -243,6 +264,7 @@ def find_dilemma_run(store: Store, fingerprint: str, against: str | None, model:
             for r in store.list_runs()
             if r.kind == "dilemmas" and r.fingerprint == fingerprint and r.status == "complete" and _no_condition(r)
         ]
+        found.sort(key=lambda r: ("free_text" in r.spec) != free)  # stable: newest first within a mode
         found = [r for r in found if _covers_schwartz(store, r.run_id)][:1]
         if not found:
             return None, (

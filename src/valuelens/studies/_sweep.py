@@ -11,10 +11,12 @@ from typing import Any
 from valuelens._version import __version__
 from valuelens.analysis import N_BOOT_STUDY, compare_tables, steering_effect
 from valuelens.errors import InputError
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.runner import ProgressFn, open_backend
+from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.store import status_fields
 from valuelens.studies._conditions import SweepCondition, conditions
 from valuelens.studies._dilemmas import run
+from valuelens.studies._free_run import answer_settings, free_text_args
 from valuelens.studies._protocol import pick_frames
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
@@ -106,6 +108,7 @@ class Sweep:
                 "failed": len(r.run.failures),
                 "prompts": len(r.run.table) * 2,
                 **status_fields(r.run.answered, len(r.run.table) * 2),
+                **r.run.answer_reading(),  # free text: routes, and agreement with log-probabilities
             }
             for r in self.runs
         ]
@@ -198,11 +201,15 @@ def sweep(
     limit: int | None = None,
     seed: int = 0,
     n_boot: int = N_BOOT,
-    samples: int = SAMPLES_PER_ORDER,
+    samples: int | None = None,
     store: str | Path | None = None,
     progress: ProgressFn | None = None,
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
+    answer: str = "logprobs",
+    max_tokens: int = FREE_MAX_TOKENS,
+    judge: str | None = None,
+    judge_base_url: str | None = None,
 ) -> Sweep:
     """Run every model under the baseline and every condition on the same dilemmas, and compare.
 
@@ -214,6 +221,8 @@ def sweep(
         suite, limit, seed, samples, store, progress, base_url, timeout: as for `valuelens.run`
             (all runs share the store, so a repeated sweep asks nothing again).
         n_boot: bootstrap resamples of the comparisons.
+        answer, max_tokens, judge, judge_base_url: as for `valuelens.run`; every run of the sweep is
+            answered that way, and each run's entry says how its answers were read.
 
     Returns:
         a Sweep: the runs (model x condition, baseline first per model), the Holm-significant utility
@@ -228,6 +237,8 @@ def sweep(
         raise InputError("sweep: give at least one --model")
     if n_boot < 2:
         raise InputError(f"--n-boot: must be at least 2, got {n_boot}")
+    answer_settings(answer, samples, max_tokens)  # bad settings stop before any model is opened
+    answering = free_text_args(answer, max_tokens, judge, judge_base_url, base_url, timeout)
     conds = conditions(personas, principles, system_prompts)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     runs: list[SweepRun] = []
@@ -236,7 +247,7 @@ def sweep(
         try:
             for c in conds:
                 common = {"limit": limit, "seed": seed, "samples": samples, "store": store, "progress": progress}
-                runs.append(SweepRun(m, c, run(m, the_suite, backend=be, **common, **c.run_kwargs())))
+                runs.append(SweepRun(m, c, run(m, the_suite, backend=be, **common, **answering, **c.run_kwargs())))
         finally:
             be.close()
     shifts: list[dict[str, Any]] = []
