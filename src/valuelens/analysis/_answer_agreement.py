@@ -65,6 +65,21 @@ def _side(x: np.ndarray, midpoint: float) -> np.ndarray:
     return np.sign(np.round(x - midpoint, 9))
 
 
+def _redraw(rng: np.random.Generator, reads: np.ndarray, dist: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
+    """(size, m) summed label scores of `reads` answers per prompt drawn from `dist`: a multinomial drawn
+    as one binomial per label on what the labels before it left (vectorised over draws and prompts)."""
+    left = np.broadcast_to(reads, (size, len(reads))).copy()
+    mass = np.ones(len(reads))
+    total = np.zeros((size, len(reads)))
+    for j in range(dist.shape[1] - 1):
+        share = np.clip(np.divide(dist[:, j], mass, out=np.zeros(len(reads)), where=mass > 0), 0.0, 1.0)
+        got = rng.binomial(left, share)
+        total += got * scores[:, j]
+        left -= got
+        mass = mass - dist[:, j]
+    return total + left * scores[:, -1]
+
+
 def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None, float | None]:
     n = len(x)
     if n < 3 or np.std(x) == 0 or np.std(y) == 0:
@@ -111,21 +126,24 @@ def answer_agreement(
     n = len(ids)
     if n == 0:
         return AnswerAgreement(0, None, None, None, None, None, None, answer_agreement_verdict(0.0, 0.0, 1.0, 0, unit))
-    d = dist[ok] / dist[ok].sum(axis=1, keepdims=True)
-    c, s, r = counts[ok], scores[ok], reads[ok]
-    w = np.zeros((n, len(r)))
-    w[where, np.arange(len(r))] = 1.0
-    w /= w.sum(axis=1, keepdims=True)  # the mean over an item's prompts
-    lp, free = w @ np.sum(d * s, axis=1), w @ (np.sum(c * s, axis=1) / r)
+    order = np.argsort(where, kind="stable")  # an item's prompts side by side, for the means over them
+    d = dist[ok][order] / dist[ok][order].sum(axis=1, keepdims=True)
+    c, s, r = counts[ok][order], scores[ok][order], reads[ok][order]
+    starts = np.flatnonzero(np.r_[True, np.diff(where[order]) != 0])
+    per_item = np.diff(np.r_[starts, len(r)])
+
+    def mean(x: np.ndarray) -> np.ndarray:  # (..., m) prompt scores -> (..., n) item means
+        return np.add.reduceat(x, starts, axis=-1) / per_item
+
+    lp, free = mean(np.sum(d * s, axis=1)), mean(np.sum(c * s, axis=1) / r)
     lp_side = _side(lp, midpoint)
     same = float(np.mean(lp_side == _side(free, midpoint)))
     rng = np.random.default_rng(seed)
     sims: list[np.ndarray] = []
     for start in range(0, n_sim, _CHUNK):
         size = min(_CHUNK, n_sim - start)
-        drawn = rng.multinomial(r.astype(np.int64), d, size=(size, len(r)))  # (size, m, L)
-        scored = np.sum(drawn * s, axis=2) / r  # (size, m)
-        sims.append(np.mean(_side(scored @ w.T, midpoint) == lp_side, axis=1))
+        scored = _redraw(rng, r.astype(np.int64), d, s, size) / r  # (size, m)
+        sims.append(np.mean(_side(mean(scored), midpoint) == lp_side, axis=1))
     null = np.concatenate(sims)
     expected = float(np.mean(null))
     p = float((1 + np.sum(null <= same + 1e-12)) / (n_sim + 1))
