@@ -135,10 +135,8 @@ def free_text_args(
 ) -> dict[str, Any]:
     """The `run` arguments a study of several runs passes on for free-text answers (the model's server
     and timeout too, which the judge shares when it has the model's provider)."""
-    return {"answer": answer, "max_tokens": max_tokens, "judge": judge, "judge_base_url": judge_base_url} | {
-        "base_url": base_url,
-        "timeout": timeout,
-    }
+    free = {"answer": answer, "max_tokens": max_tokens, "judge": judge, "judge_base_url": judge_base_url}
+    return free | {"base_url": base_url, "timeout": timeout}
 
 
 R = TypeVar("R", bound=AnsweredRun)
