@@ -15,7 +15,7 @@ from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import read_text_arg
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, open_backend
+from valuelens.runner import SAMPLES_PER_ORDER, PlanCollector, ProgressFn, open_backend
 from valuelens.studies._dilemmas import run
 from valuelens.studies._protocol import pick_frames
 from valuelens.studies._run import Run
@@ -219,10 +219,14 @@ def steer(
     be = backend or open_backend(model, base_url=base_url, timeout=timeout, max_concurrency=max_concurrency)
     common: dict[str, Any] = {"seed": seed, "samples": samples, "store": store, "progress": progress, "backend": be}
     common["max_concurrency"] = max_concurrency
+    plans = PlanCollector("steer")  # --dry-run plans both conditions
     try:
-        baseline = run(model, asked, **common)
+        with plans.run("baseline"):
+            baseline = run(model, asked, **common)
         text = {"principle": p.text} if condition == "principle" else {"system_prompt": p.text}
-        steered = run(model, asked, **common, **text)
+        with plans.run(f"principle:{p.name}" if condition == "principle" else "system prompt"):
+            steered = run(model, asked, **common, **text)
+        plans.done()
     finally:
         if backend is None:
             be.close()
