@@ -74,3 +74,20 @@ def test_local_gguf_tokens_are_exact_and_time_is_measured(tmp_path: Path) -> Non
         assert be.usage.tokens_prompt == 0  # the dry run leaves the counters as they were
     finally:
         be.close()
+
+
+@pytest.mark.embedded
+def test_sweep_of_a_local_model_plans_every_condition_with_exact_tokens_and_time(tmp_path: Path) -> None:
+    from valuelens.runner import PlanReady, PlanSet, scaled
+    from valuelens.studies import sweep
+
+    with scaled(dry_run=True), pytest.raises(PlanReady) as ready:
+        sweep("llamacpp/gemma-3-270m", personas=["japan"], limit=2, store=tmp_path / "s.sqlite")
+    plans = ready.value.plan
+    assert isinstance(plans, PlanSet) and [r.label for r in plans.runs] == ["baseline", "persona:japan"]
+    assert all(r.plan.tokens_exact and r.plan.seconds and r.plan.to_ask == 4 for r in plans.runs)
+    total = plans.to_dict()["total"]
+    assert total["tokens_exact"] and total["seconds"] == pytest.approx(sum(r.plan.seconds for r in plans.runs))
+    assert "estimated time" in "\n".join(plans.lines()) and "prefill measured" in "\n".join(plans.lines())
+    with Store(tmp_path / "s.sqlite") as st:
+        assert st.list_runs() == []

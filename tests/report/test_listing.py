@@ -74,3 +74,52 @@ def test_run_summary_prints_model_and_suite_as_typed() -> None:
     assert "llamacpp/[dim]model on suite suites/:japan:.jsonl" in text
     assert ":japan:" in text.split("Values chosen most", 1)[1]
     assert "/tmp/[x]/s.sqlite" in text and "\N{SILHOUETTE OF JAPAN}" not in text
+
+
+def test_drift_table_prints_value_names_as_typed() -> None:
+    from valuelens.report._drift_terminal import print_drift
+
+    point = {"step": 0.0, "utility": 0.1, "ci_low": 0.0, "ci_high": 0.2}
+    value = {
+        "value": "[bold]zeal[/bold] :japan:",
+        "trajectory": [point, point | {"step": 1.0}],
+        "magnitude": 0.0,
+        "magnitude_ci_low": -0.1,
+        "magnitude_ci_high": 0.1,
+        "drift_step": 1.0,
+        "drift_step_ci_low": 1.0,
+        "drift_step_ci_high": 1.0,
+        "p_holm": 1.0,
+        "n": 3,
+        "significant": False,
+    }
+    summary = {
+        "steps": [0.0, 1.0],
+        "n_shared": 3,
+        "significant": 0,
+        "of": 1,
+        "values": [value],
+        "theories": {},
+        "correlations": [],
+        "runs": [{"step": 0.0, "run_id": "a"}, {"step": 1.0, "run_id": "b"}],
+        "model_calls": 0,
+        "cached_calls": 0,
+    }
+    console, buf = _console(200)
+    print_drift(summary, console)
+    assert "[bold]zeal[/bold] :japan:" in buf.getvalue()
+
+
+def test_store_merge_line_prints_paths_as_typed(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    import valuelens
+    from valuelens.cli import app
+
+    stores = [tmp_path / "[x] :japan: a.sqlite", tmp_path / "b.sqlite"]
+    for s, n in zip(stores, (2, 3), strict=True):
+        valuelens.run("synthetic/default", limit=n, store=s)
+    out = tmp_path / "[red]all :japan:.sqlite"
+    got = CliRunner().invoke(app, ["store", "merge", str(out), *map(str, stores)])
+    assert got.exit_code == 0, got.output
+    assert got.stdout.startswith(f"{out}: ") and "\N{SILHOUETTE OF JAPAN}" not in got.stdout

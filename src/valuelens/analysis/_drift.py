@@ -8,6 +8,7 @@ noise that the dilemmas share cancels in the changes.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -70,7 +71,8 @@ def _fisher_interval(rho: np.ndarray, draws: np.ndarray, level: float) -> np.nda
     Resampled fits are noisier than the fit on all dilemmas, so bootstrap correlations sit below the
     estimate and a percentile interval can miss it; the interval is centred on the estimate instead.
     """
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # fewer than two finite draws: sd NaN, no interval
         z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
         sd = np.nanstd(np.arctanh(np.clip(draws, -0.999999, 0.999999)), axis=0, ddof=1)
         half = stats.norm.ppf(0.5 + level / 2) * sd

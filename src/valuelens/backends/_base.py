@@ -82,7 +82,8 @@ class Backend(Protocol):
         price: a `Price` per million tokens, for an estimated cost; None when unknown.
         free_text: True when `generate` works: the backend answers in free text (reasoning allowed),
             read by rule, then by a judge (`--answer free`).
-        batch_submission: True when the provider takes a batch of requests and answers later (reserved).
+        batch_submission: True when the provider takes a batch of requests and answers later: `--batch` sends
+            the prompts through its batch API (`backends._batch_types.batch_client`); False refuses `--batch`.
 
     `choice_logprobs` may return `Logprobs` whose `bounded` labels are only upper bounds, and `None`
     for a prompt whose labels are not among the provider's top log-probabilities: the runner samples

@@ -1,6 +1,6 @@
 """What every provider batch client shares: the request lines it builds, the state it polls, the
 per-request results it reads back. The clients live in `_batch_openai` and `_batch_anthropic`;
-`batch_client` picks one for a backend (None when the provider has no batch API)."""
+`batch_client` picks one for a backend that declares `batch_submission` (None for one that does not)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from valuelens.backends._base import Backend, Failed, Logprobs
+from valuelens.errors import InputError
 from valuelens.prompts import Prompt
 
 LOGPROBS = "logprobs"
@@ -66,7 +67,16 @@ class BatchClient(Protocol):
 
 
 def batch_client(backend: Backend) -> BatchClient | None:
-    """The batch client for an `openai/...` or `anthropic/...` backend; None for other providers."""
+    """The batch client of a backend that declares `batch_submission`; None for one that declares none.
+
+    The declaration decides whether a backend's prompts may go through a batch API; its provider which
+    one (OpenAI's Batch API for openai/, Anthropic's Message Batches for anthropic/).
+
+    Raises:
+        InputError: the backend declares batch submission, but valuelens has no client for its provider.
+    """
+    if not backend.batch_submission:
+        return None
     from valuelens.backends.anthropic import AnthropicBackend
     from valuelens.backends.openai import OpenAIBackend
 
@@ -78,4 +88,7 @@ def batch_client(backend: Backend) -> BatchClient | None:
         from valuelens.backends._batch_anthropic import AnthropicBatch
 
         return AnthropicBatch(backend)
-    return None
+    raise InputError(
+        f"--batch: {backend.name} declares batch submission, but valuelens has batch clients for "
+        "openai/ and anthropic/ models only"
+    )

@@ -31,6 +31,7 @@ class AnthropicBackend(RemoteBackend[Any]):
     env_prefix = "ANTHROPIC"
     default_url = "https://api.anthropic.com"
     free_text = True
+    batch_submission = True  # its batch API: `valuelens.backends._batch_types.batch_client`
 
     def __init__(
         self,

@@ -126,6 +126,7 @@ class OpenAIBackend(RemoteBackend[Any]):
     env_prefix = "OPENAI"
     default_url = "https://api.openai.com/v1"
     free_text = True
+    batch_submission = True  # its batch API: `valuelens.backends._batch_types.batch_client`
 
     def __init__(
         self,

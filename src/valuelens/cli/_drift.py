@@ -7,12 +7,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from valuelens.cli._app import app, print_json, print_report_path, progress_bar
+from valuelens.cli._app import app, at_scale, print_json, print_report_path, progress_bar
 from valuelens.cli._options import (
     SAMPLES_PER_ORDER,
     BaseUrlOpt,
+    BatchOpt,
+    DryRunOpt,
     JsonOpt,
     LimitOpt,
+    MaxCostOpt,
+    PricesOpt,
     SamplesOpt,
     SeedOpt,
     StoreOpt,
@@ -44,13 +48,17 @@ def drift(
     html: Annotated[str | None, typer.Option("--html", help="Write the drift report (HTML) to this file.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    prices: PricesOpt = None,
+    batch: BatchOpt = False,
+    dry_run: DryRunOpt = False,
+    max_cost: MaxCostOpt = None,
 ) -> None:
     """Trace value utilities over checkpoints: trajectories, how far and when values move, Holm-tested."""
     from valuelens import drift as run_drift
     from valuelens.report._drift_html import write_drift_html
     from valuelens.report._drift_terminal import print_drift
 
-    with progress_bar() as progress:
+    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:  # --model checkpoints
         result = run_drift(
             run_ids or [], models=model or [], steps=steps, suite=suite, limit=limit, seed=seed, n_boot=n_boot,
             samples=samples, store=store, progress=progress, base_url=base_url, timeout=timeout,
@@ -61,6 +69,6 @@ def drift(
     if as_json:
         print_json(summary)
         return
-    print_drift(summary, Console())
+    print_drift(summary, Console(emoji=False))
     if html:
         print_report_path(summary["report"])

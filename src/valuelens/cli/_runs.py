@@ -112,7 +112,7 @@ def run(
         )
     emit(result, as_json, print_run, report)
     if lens and not as_json:
-        print_lens(result.summary(), lens, Console())
+        print_lens(result.summary(), lens, Console(emoji=False))
     exit_for_failures(result, strict)
 
 

@@ -33,7 +33,7 @@ def store_check(
 
     target = resolve_store_path(path)
     found = salvage_store(target, salvage) if salvage is not None else check_store(target)
-    print_json(found.summary()) if as_json else print_store_check(found.summary(), Console())
+    print_json(found.summary()) if as_json else print_store_check(found.summary(), Console(emoji=False))
     raise typer.Exit(0 if found.ok or found.salvaged is not None else 1)
 
 
@@ -46,9 +46,10 @@ def store_merge(
     from valuelens.store import merge_stores
 
     m = merge_stores(out, list(stores))
-    Console().print(
+    Console(emoji=False).print(
         f"{m.out}: {m.responses} responses ({m.duplicates} duplicates dropped, {m.differing} answered differently: "
         f"first kept), {m.runs} runs ({m.complete} complete)",
         highlight=False,
         soft_wrap=True,
+        markup=False,  # store paths are user text
     )

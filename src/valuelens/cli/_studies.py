@@ -1,4 +1,4 @@
-"""Commands of the studies beyond one dilemma run: survey, steer, compare, utilities, sweep."""
+"""Commands of the studies beyond one dilemma run: survey, steer, compare, sweep (utilities: `_utilities`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from rich.console import Console
 from valuelens.cli._app import (
     app,
     at_scale,
-    check_report_folder,
     emit,
     exit_for_failures,
     print_json,
@@ -21,7 +20,6 @@ from valuelens.cli._options import (
     DEFAULT_MODEL,
     FREE_MAX_TOKENS,
     N_BOOT_STUDY,
-    SAMPLES_PER_ORDER,
     AnswerOpt,
     AnswerSamplesOpt,
     BaseUrlOpt,
@@ -31,21 +29,17 @@ from valuelens.cli._options import (
     JudgeBaseUrlOpt,
     JudgeOpt,
     LimitOpt,
-    MaxConcurrencyOpt,
     MaxCostOpt,
     MaxTokensOpt,
     ModelOpt,
     NBootOpt,
     PricesOpt,
     PrincipleOpt,
-    ReportOpt,
-    SamplesOpt,
     SeedOpt,
     ShardOpt,
     StoreOpt,
     StrictOpt,
     SuiteOpt,
-    SystemPromptOpt,
     TimeoutOpt,
     answer_args,
 )
@@ -181,56 +175,6 @@ def compare(
     print_comparison(summary, Console(emoji=False))
     for path in summary.get("html", []):
         print_report_path(path)
-
-
-@app.command()
-def utilities(
-    model: ModelOpt = DEFAULT_MODEL,
-    outcomes: Annotated[
-        str,
-        typer.Option("--outcomes", help="core (bundled) or an outcome file: JSON {category: [outcome, ...]} or JSONL."),
-    ] = "core",
-    budget: Annotated[
-        int | None, typer.Option("--budget", help="Training comparisons (pairs); default 2 N log2 N.")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of pair selection, the held-out draw and every interval.")] = 0,
-    samples: SamplesOpt = SAMPLES_PER_ORDER,
-    holdout: Annotated[float, typer.Option(help="Held-out pairs as a share of the budget (coherence).")] = 0.1,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Only the first N outcomes.")] = None,
-    system_prompt: SystemPromptOpt = None,
-    base_url: BaseUrlOpt = None,
-    timeout: TimeoutOpt = None,
-    max_concurrency: MaxConcurrencyOpt = None,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
-    prices: PricesOpt = None,
-    batch: BatchOpt = False,
-    dry_run: DryRunOpt = False,
-    max_cost: MaxCostOpt = None,
-    report: ReportOpt = False,
-) -> None:
-    """Elicit preferences over outcomes (both orders, active pairs) and fit a utility to each."""
-    from valuelens import fit_utilities
-    from valuelens.report import print_utilities
-
-    check_report_folder(report)
-    with at_scale(as_json, prices, batch, dry_run, max_cost), progress_bar() as progress:
-        result = fit_utilities(
-            model,
-            outcomes,
-            budget=budget,
-            seed=seed,
-            samples=samples,
-            holdout=holdout,
-            limit=limit,
-            system_prompt=system_prompt,
-            store=store,
-            progress=progress,
-            base_url=base_url,
-            timeout=timeout,
-            max_concurrency=max_concurrency,
-        )
-    emit(result, as_json, print_utilities, report)
 
 
 @app.command()

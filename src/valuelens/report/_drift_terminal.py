@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 TOP = 10
 
@@ -47,7 +48,7 @@ def print_drift(s: dict[str, Any], console: Console) -> None:
     for v in s["values"][:TOP]:
         style = "dim" if not v["significant"] else "green" if v["magnitude"] > 0 else "red"
         table.add_row(
-            v["value"],
+            Text(v["value"]),  # value names may come from a user's suite or lexicon
             f"{v['trajectory'][0]['utility']:+.2f}",
             f"{v['trajectory'][-1]['utility']:+.2f}",
             f"{v['magnitude']:+.2f} {_ci(v['magnitude_ci_low'], v['magnitude_ci_high'])}",

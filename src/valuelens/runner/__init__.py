@@ -14,7 +14,8 @@ from valuelens.runner._execute import (
     samples_result,
 )
 from valuelens.runner._plan import Plan, plan
-from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale, scaled
+from valuelens.runner._plans import PlannedRun, PlanSet
+from valuelens.runner._scale import PlanCollector, PlanReady, Scale, check_scale, current_scale, scaled
 from valuelens.runner._session import Session, check_connection, open_backend, run_id_of, session
 from valuelens.runner._shard import Shard, in_shard, parse_shard
 
@@ -23,7 +24,10 @@ __all__ = [
     "SAMPLE_MAX_TOKENS",
     "ExecStats",
     "Plan",
+    "PlanCollector",
     "PlanReady",
+    "PlanSet",
+    "PlannedRun",
     "ProgressFn",
     "Scale",
     "Session",

@@ -1,8 +1,10 @@
 """How an invocation asks at scale: through a batch API (`--batch`), planned only (`--dry-run`), or
 within a spend limit (`--max-cost`). Set once per invocation with `scaled(...)`; every `session` reads it.
 
-A dry run stops at the first `Session.ask` with `PlanReady` (nothing stored, no model call); a spend
-limit reached stops the run with `CostLimitReached` after recording it incomplete (rerun resumes).
+A dry run stops at the first `Session.ask` with `PlanReady` (nothing stored, no model call); a study
+that asks several runs in turn gathers their plans with a `PlanCollector`. A spend limit reached stops
+the run with `CostLimitReached` after recording it incomplete (rerun resumes); the limit holds for the
+whole invocation, over every run it asks.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from valuelens.backends import Backend
 from valuelens.errors import InputError
 from valuelens.runner._plan import Plan, request_shape
-from valuelens.runner._spend import SpendGuard
+from valuelens.runner._plans import PlannedRun, PlanSet
+from valuelens.runner._spend import SpendGuard, SpendLedger
 
 
 @dataclass(frozen=True)
@@ -26,19 +29,52 @@ class Scale:
         batch: unanswered prompts go through the provider's batch API (openai/, anthropic/).
         dry_run: plan the run (prompts, cached, tokens, dated cost) and ask nothing.
         max_cost: stop asking once the estimated spend (USD) would pass this.
+        spent: what the invocation's sessions have spent so far (each session's guard starts from it).
     """
 
     batch: bool = False
     dry_run: bool = False
     max_cost: float | None = None
+    spent: SpendLedger = field(default_factory=SpendLedger, compare=False)
 
 
 class PlanReady(Exception):
-    """Raised by `Session.ask` in a dry run: the plan of the prompts it was given."""
+    """Raised by `Session.ask` in a dry run: the plan of the prompts it was given (by a study that asks
+    several runs: a `PlanSet` of every run's plan)."""
 
-    def __init__(self, plan: Plan) -> None:
-        super().__init__(f"dry run of {plan.model}")
+    def __init__(self, plan: Plan | PlanSet) -> None:
+        super().__init__(f"dry run of {plan.model if isinstance(plan, Plan) else plan.study}")
         self.plan = plan
+
+
+class PlanCollector:
+    """Gathers the plans of the runs a study asks one after another, so that its dry run plans them all.
+
+    plans = PlanCollector("sweep")
+    with plans.run("persona:japan"):
+        ...  # a run: in a dry run it stops at its first ask, and its plan is kept
+    plans.done()  # in a dry run: raises PlanReady with every run's plan
+    """
+
+    def __init__(self, study: str) -> None:
+        self.study = study
+        self.runs: list[PlannedRun] = []
+
+    @contextmanager
+    def run(self, label: str) -> Iterator[None]:
+        try:
+            yield
+        except PlanReady as ready:
+            got = ready.plan
+            if isinstance(got, Plan):
+                self.runs.append(PlannedRun(label, got))
+            else:  # a run that itself asks several (e.g. two answer kinds)
+                self.runs.extend(PlannedRun(f"{label} {r.label}", r.plan) for r in got.runs)
+
+    def done(self) -> None:
+        """In a dry run, raise `PlanReady` with the plans gathered; otherwise nothing."""
+        if current_scale().dry_run:
+            raise PlanReady(PlanSet(self.study, tuple(self.runs)))
 
 
 _SCALE: ContextVar[Scale | None] = ContextVar("valuelens_scale", default=None)
@@ -80,4 +116,6 @@ def check_scale(scale: Scale, backend: Backend, samples: int) -> SpendGuard | No
     price = backend.price
     if price is not None and scale.batch:
         price = price.batched(current_prices().batch_discount)
-    return SpendGuard.for_model(scale.max_cost, backend.name, price, request_shape(backend, samples))
+    return SpendGuard.for_model(
+        scale.max_cost, backend.name, price, request_shape(backend, samples), spent_usd=scale.spent.usd
+    )

@@ -188,7 +188,11 @@ def session(
             scale = current_scale()  # --batch / --dry-run / --max-cost, checked before the run begins
             guard = check_scale(scale, be, samples)
             stats = BatchStats(discount=current_prices().batch_discount) if scale.batch else ExecStats()
-            yield Session(be, st, concurrency, progress, samples, started, stats, scale, guard)
+            try:
+                yield Session(be, st, concurrency, progress, samples, started, stats, scale, guard)
+            finally:
+                if guard is not None:  # the next run of this invocation counts what this one spent
+                    scale.spent.usd = guard.spent_usd
     finally:
         if backend is None:
             be.close()

@@ -16,6 +16,14 @@ from valuelens.prompts import Prompt
 from valuelens.runner._plan import RequestShape, estimate_prompt_tokens
 
 
+@dataclass
+class SpendLedger:
+    """What the sessions of one invocation have spent so far (USD): a study may ask several runs in
+    turn (steer, sweep, drift), and `--max-cost` limits them together."""
+
+    usd: float = 0.0
+
+
 @dataclass(frozen=True)
 class Reservation:
     """What one admitted request may cost at most (USD)."""
@@ -45,15 +53,18 @@ class SpendGuard:
     _stopped: bool = field(default=False, repr=False)
 
     @classmethod
-    def for_model(cls, limit_usd: float, model: str, price: Price | None, shape: RequestShape) -> SpendGuard:
-        """A guard for `model`; a limit without a price, or a negative limit, is a user error."""
+    def for_model(
+        cls, limit_usd: float, model: str, price: Price | None, shape: RequestShape, spent_usd: float = 0.0
+    ) -> SpendGuard:
+        """A guard for `model`, counting `spent_usd` already spent by earlier runs of the invocation; a limit
+        without a price, or a negative limit, is a user error."""
         if limit_usd < 0:
             raise InputError(f"--max-cost: must be 0 or more, got {limit_usd}")
         if price is None:
             raise InputError(
                 f"--max-cost: no price for {model} in the price table: add it with --prices FILE (or $VALUELENS_PRICES)"
             )
-        return cls(limit_usd, price, shape)
+        return cls(limit_usd, price, shape, spent_usd)
 
     def worst_cost(self, prompts: list[Prompt]) -> float:
         """The most these prompts can cost if every one needs the costlier way of asking."""

@@ -13,7 +13,7 @@ from valuelens._version import __version__
 from valuelens.analysis import Drift, value_drift
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn
+from valuelens.runner import SAMPLES_PER_ORDER, PlanCollector, ProgressFn
 from valuelens.store import Store
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._dilemmas import run
@@ -219,25 +219,29 @@ def drift(
     if n_boot < 2:
         raise InputError(f"--n-boot: must be at least 2, got {n_boot}")
     labels = _steps(steps, count)
+    plans = PlanCollector("drift")  # --dry-run plans every checkpoint
     if models:
         the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
-        loaded = [
-            run(
-                m,
-                the_suite,
-                limit=limit,
-                seed=seed,
-                samples=samples,
-                store=store,
-                progress=progress,
-                base_url=base_url,
-                timeout=timeout,
-            )
-            for m in models
-        ]
+        loaded: list[Run] = []
+        for m, step in zip(models, labels, strict=True):
+            with plans.run(f"step {step:g}"):
+                loaded.append(
+                    run(
+                        m,
+                        the_suite,
+                        limit=limit,
+                        seed=seed,
+                        samples=samples,
+                        store=store,
+                        progress=progress,
+                        base_url=base_url,
+                        timeout=timeout,
+                    )
+                )
     else:
         with Store(store) as st:
             loaded = [_load(r, st) for r in runs]
+    plans.done()
     _same_dilemmas(loaded)
     tables = [r.table.originals() for r in loaded]
     try:

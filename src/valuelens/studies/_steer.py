@@ -15,7 +15,7 @@ from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import read_text_arg
-from valuelens.runner import ProgressFn, open_backend
+from valuelens.runner import PlanCollector, ProgressFn, open_backend
 from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.studies._dilemmas import run
 from valuelens.studies._free_run import answer_settings, free_text_args
@@ -236,10 +236,14 @@ def steer(
     common: dict[str, Any] = {"seed": seed, "samples": samples, "store": store, "progress": progress, "backend": be}
     common["max_concurrency"] = max_concurrency
     common |= free_text_args(answer, max_tokens, judge, judge_base_url, base_url, timeout)
+    plans = PlanCollector("steer")  # --dry-run plans both conditions
     try:
-        baseline = run(model, asked, **common)
+        with plans.run("baseline"):
+            baseline = run(model, asked, **common)
         text = {"principle": p.text} if condition == "principle" else {"system_prompt": p.text}
-        steered = run(model, asked, **common, **text)
+        with plans.run(f"principle:{p.name}" if condition == "principle" else "system prompt"):
+            steered = run(model, asked, **common, **text)
+        plans.done()
     finally:
         if backend is None:
             be.close()

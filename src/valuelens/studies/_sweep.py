@@ -11,7 +11,7 @@ from typing import Any
 from valuelens._version import __version__
 from valuelens.analysis import N_BOOT_STUDY, compare_tables, steering_effect
 from valuelens.errors import InputError
-from valuelens.runner import ProgressFn, open_backend
+from valuelens.runner import PlanCollector, ProgressFn, open_backend
 from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.store import status_fields
 from valuelens.studies._conditions import SweepCondition, conditions
@@ -242,14 +242,17 @@ def sweep(
     conds = conditions(personas, principles, system_prompts)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
     runs: list[SweepRun] = []
+    plans = PlanCollector("sweep")  # --dry-run plans every model and condition
     for m in names:
         be = open_backend(m, base_url=base_url, timeout=timeout)  # one per model: a GGUF loads once
         try:
             for c in conds:
                 common = {"limit": limit, "seed": seed, "samples": samples, "store": store, "progress": progress}
-                runs.append(SweepRun(m, c, run(m, the_suite, backend=be, **common, **answering, **c.run_kwargs())))
+                with plans.run(c.label):
+                    runs.append(SweepRun(m, c, run(m, the_suite, backend=be, **common, **answering, **c.run_kwargs())))
         finally:
             be.close()
+    plans.done()
     shifts: list[dict[str, Any]] = []
     steerability: list[dict[str, Any]] = []
     for m in names:

@@ -1,4 +1,5 @@
-"""Eliciting preferences over outcomes: active pair selection in rounds through the store, then held-out pairs."""
+"""Eliciting preferences over outcomes: active pair selection in rounds through the store, then held-out pairs;
+or a fixed design (pairs from the seed and the outcomes alone) asked at once, or one `--shard` of it."""
 
 from __future__ import annotations
 
@@ -10,16 +11,45 @@ from pathlib import Path
 import numpy as np
 
 from valuelens.analysis import ActivePairSelector, random_pairs
+from valuelens.analysis._fixed_design import fixed_pairs
 from valuelens.backends import DEFAULT_MODEL, Backend
 from valuelens.errors import InputError
 from valuelens.prompts import PAIR_SEPARATOR, outcome_jobs, read_text_arg
-from valuelens.runner import SAMPLES_PER_ORDER, ProgressFn, check_connection, session
+from valuelens.runner import (
+    SAMPLES_PER_ORDER,
+    PlanCollector,
+    ProgressFn,
+    Shard,
+    check_connection,
+    in_shard,
+    parse_shard,
+    session,
+)
 from valuelens.store import Store
 from valuelens.studies.utilities._labels import HELDOUT, TRAINING, pair_labels
 from valuelens.studies.utilities._result import UtilitiesRun, assemble
 from valuelens.suites import Outcome, load_outcomes
 
 HOLDOUT = 0.1
+ACTIVE, FIXED = "active", "fixed"
+DESIGNS = (ACTIVE, FIXED)
+
+
+def check_design(design: str, shard: str | Shard | None) -> Shard | None:
+    """The shard to ask (None: all) for a pair design.
+
+    Raises:
+        InputError: an unknown design; a shard of the active design, whose pairs depend on earlier answers.
+    """
+    if design not in DESIGNS:
+        raise InputError(f"--design: expected active or fixed, got '{design}'")
+    the_shard = parse_shard(shard)
+    if the_shard is not None and design == ACTIVE:
+        raise InputError(
+            "--shard: the active design chooses each round's pairs from earlier answers, so it cannot be "
+            "split over machines; use --design fixed (pairs fixed by the seed and the outcomes alone)"
+        )
+    return the_shard
 
 
 def _outcome_list(outcomes: str | Sequence[Outcome], limit: int | None) -> tuple[str, list[Outcome]]:
@@ -75,6 +105,8 @@ def fit_utilities(
     base_url: str | list[str] | None = None,
     timeout: float | None = None,
     max_concurrency: int | None = None,
+    design: str = ACTIVE,
+    shard: str | Shard | None = None,
 ) -> UtilitiesRun:
     """Elicit the model's preferences over outcomes and fit a Thurstonian utility to each outcome.
 
@@ -98,9 +130,15 @@ def fit_utilities(
         progress: called with (done, planned) prompts as answers arrive.
         backend: an already created backend to use instead of creating one from `model`.
         base_url, timeout, max_concurrency: as for `valuelens.run` (remote models).
+        design: "active" (rounds chosen from the answers so far) or "fixed" (every pair fixed in advance by
+            the seed and the outcomes: seeded random perfect matchings up to the budget, then the held-out
+            pairs; asked at once, so it can be split with `shard` or planned whole by a dry run).
+        shard: "I/N": with the fixed design, ask only the pairs whose id falls in shard I of N (both orders
+            together); the shard is not part of the run's identity (merge the stores afterwards).
 
     Raises:
-        InputError: bad outcomes or arguments (raised before any model call or store write).
+        InputError: bad outcomes or arguments, a shard of the active design (raised before any model call
+            or store write).
         BackendError: the model cannot be created.
     """
     if budget is not None and budget < 1:
@@ -110,6 +148,7 @@ def fit_utilities(
     if not 0.0 <= holdout < 1.0:
         raise InputError(f"--holdout: must lie in [0, 1), got {holdout}")
     check_connection(timeout, max_concurrency)
+    the_shard = check_design(design, shard)
     system_prompt = read_text_arg(system_prompt, "system prompt")
     name, outs = _outcome_list(outcomes, limit)
     n = len(outs)
@@ -131,6 +170,8 @@ def fit_utilities(
             "system_prompt": system_prompt,
             "method": "active-thurstonian-v2",
         }
+        if design == FIXED:  # part of the run's identity (the shard is not)
+            spec |= {"design": FIXED, "method": "fixed-thurstonian-v1"}
         run_id = s.begin("utilities", name, spec, [], payloads)
         index = {o.id: i for i, o in enumerate(outs)}
         planned = 2 * (selector.budget + n_heldout)
@@ -151,32 +192,50 @@ def fit_utilities(
             labels = pair_labels(items, s.store.get_ok(k for _, k in keyed), index)
             return labels.p, labels.weights
 
-        answered = 0
-        while not selector.done:
-            plan = selector.next_pairs()
-            if len(plan) == 0:
-                break
-            p, w = ask(plan, TRAINING)
-            # a pair with no answer in either order is observed with weight 0: no influence on the fit
-            selector.observe(plan, np.where(np.isfinite(p), p, 0.5), np.where(np.isfinite(p), w, 0.0))
-            answered += int(np.isfinite(p).sum())
-            if not answered:  # a whole round without one answer (model down?): stop, report the failures
-                break
-        trained = {(min(a, b), max(a, b)) for a, b in selector.pairs_.tolist()}
-        for item_id, variant, _, _ in s.store.run_items(run_id):  # also pairs of an earlier, diverged attempt
-            if variant == TRAINING:
-                a, b = (index[o] for o in item_id.split(PAIR_SEPARATOR))
-                trained.add((min(a, b), max(a, b)))
         held_seed = int(np.random.SeedSequence([seed, HELDOUT]).generate_state(1)[0])
-        held = heldout_pairs(n, n_heldout, trained, held_seed)
-        if len(held) and answered:
-            ask(held, HELDOUT)
+        if design == FIXED:  # every pair known before any answer: asked at once, or this shard's share
+            train = fixed_pairs(n, selector.budget, seed)
+            held = heldout_pairs(n, n_heldout, {(min(a, b), max(a, b)) for a, b in train.tolist()}, held_seed)
+            jobs = [
+                *outcome_jobs([(outs[a], outs[b]) for a, b in train.tolist()], TRAINING, system_prompt),
+                *outcome_jobs([(outs[a], outs[b]) for a, b in held.tolist()], HELDOUT, system_prompt),
+            ]
+            keyed = [(j, s.key(j.prompt)) for j in jobs]
+            s.begin("utilities", name, spec, [(j.item_id, j.variant, j.order, k) for j, k in keyed], {})
+            mine = {k: j.prompt for j, k in in_shard(keyed, "item_id", the_shard)}
+            s.ask(mine, progress)
+        else:
+            answered = 0
+            plans = PlanCollector("utilities")  # a dry run plans the first round: later ones depend on its answers
+            with plans.run(f"active design, first round only: up to {planned} prompts in all"):
+                while not selector.done:
+                    plan = selector.next_pairs()
+                    if len(plan) == 0:
+                        break
+                    p, w = ask(plan, TRAINING)
+                    # a pair with no answer in either order is observed with weight 0: no influence on the fit
+                    selector.observe(plan, np.where(np.isfinite(p), p, 0.5), np.where(np.isfinite(p), w, 0.0))
+                    answered += int(np.isfinite(p).sum())
+                    if not answered:  # a whole round without one answer (model down?): stop, report the failures
+                        break
+            plans.done()
+            trained = {(min(a, b), max(a, b)) for a, b in selector.pairs_.tolist()}
+            for item_id, variant, _, _ in s.store.run_items(run_id):  # also pairs of an earlier, diverged attempt
+                if variant == TRAINING:
+                    a, b = (index[o] for o in item_id.split(PAIR_SEPARATOR))
+                    trained.add((min(a, b), max(a, b)))
+            held = heldout_pairs(n, n_heldout, trained, held_seed)
+            if len(held) and answered:
+                ask(held, HELDOUT)
         record = s.store.get_run(run_id)
         assert record is not None
         result = assemble(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
         result.cost_usd, result.prices_date = s.stats.cost_usd(s.backend), s.prices_date()
-        s.finish(run_id, len(result.failures) + result.unanswered, result.seconds)
+        if the_shard is not None:  # the other shards' prompts are not asked here: left out, not failed
+            got = s.store.get_ok(mine)
+            result.unanswered = sum(1 for k in mine if k not in got and k not in result.failures)
+        s.finish(run_id, len(result.failures) + result.unanswered, result.seconds, partial=the_shard is not None)
         result.record = s.store.get_run(run_id) or record
         return result
 
