@@ -51,6 +51,7 @@ def harness_style(backend: LlamaCppBackend, prompts: list[Prompt]) -> tuple[list
     ]
     lps = [[0.0] * len(p.labels) for p in prompts]
     batch = llama_cpp.llama_batch_init(max(len(r[2]) for r in requests) * PACK, 0, 1)
+    llama_cpp.llama_memory_clear(mem, True)  # generation may have left cells that forget() does not drop
     try:
         k = 0
         while k < len(requests):
