@@ -1,6 +1,8 @@
 """The field's own ways of asking a model to choose, run on valuelens's in-process engine for comparison.
 
-- DailyDilemmas protocol: each prompt greedy-generated (up to 5 tokens), the answer parsed.
+- DailyDilemmas protocol: each prompt greedy-generated (up to 5 tokens), the answer parsed; each prompt
+  computed in full, as independent requests are (`share_prefix=True`: llama-cpp-python's own cache
+  reuses the prefix the previous prompt shares, a help the protocol's own code does not have).
 - lm-evaluation-harness style: one log-likelihood request per label (prompt + label), no prefix shared
   between requests; one request per llama_decode.
 """
@@ -19,14 +21,19 @@ PACK = 1
 """Requests per llama_decode: one, as the harness's default batch size (the context holds one sequence)."""
 
 
-def dailydilemmas_protocol(backend: LlamaCppBackend, prompts: list[Prompt]) -> tuple[list[float], int]:
-    """1.0 / 0.0 / 0.5 for the first-listed option picked / the other / no label; tokens computed."""
+def dailydilemmas_protocol(
+    backend: LlamaCppBackend, prompts: list[Prompt], share_prefix: bool = False
+) -> tuple[list[float], int]:
+    """1.0 / 0.0 / 0.5 for the first-listed option picked / the other / no label; tokens computed
+    (with share_prefix an upper bound: llama-cpp-python reuses the common prefix)."""
     out, tokens = [], 0
     for p in prompts:
+        if not share_prefix:
+            backend.forget()
         text = backend.generate(p.text, max_tokens=5, temperature=0.0, seed=0)
         pick = parse_choice(text, p.labels)
         out.append(0.5 if pick is None else float(pick == p.labels[0]))
-        tokens += len(backend.tokenize(p.text)) + 5  # an upper bound: llama-cpp-python reuses the common prefix
+        tokens += len(backend.tokenize(p.text)) + 5
     return out, tokens
 
 
@@ -44,6 +51,7 @@ def harness_style(backend: LlamaCppBackend, prompts: list[Prompt]) -> tuple[list
     ]
     lps = [[0.0] * len(p.labels) for p in prompts]
     batch = llama_cpp.llama_batch_init(max(len(r[2]) for r in requests) * PACK, 0, 1)
+    llama_cpp.llama_memory_clear(mem, True)  # generation may have left cells that forget() does not drop
     try:
         k = 0
         while k < len(requests):

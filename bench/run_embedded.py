@@ -4,9 +4,12 @@
     python bench/run_embedded.py --peers [--limit N] [--rounds R]   # the field's protocols, same dilemmas
     python bench/run_embedded.py --check [--limit N]   # batched vs one-prompt-at-a-time, largest |dP|
 
-Ideal time = tokens the run had to compute / raw prefill rate of the same backend, in this process,
-at the run's mean tokens per llama_decode (interpolated between rates timed at 128, 256 and 512 tokens,
-each a median of 3 evaluations of one fresh sequence). Every figure comes with the machine and its load.
+Ideal time = the run's evaluated tokens at the raw prefill rate of the same backend, in this process,
+at the sizes of the run's own llama_decode calls: the sum over its decodes of n / rate(n), rate(n)
+interpolated between rates timed at 16, 32, 64, 128, 256 and 512 tokens (each a median of 3
+evaluations of one fresh sequence, timed before, between and after the run). It also prints the ideal
+at 512 tokens per decode, the engine's best rate on this machine, which no run of short prompts
+evaluated one at a time can reach. Every figure comes with the machine and its load.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from valuelens.backends.llamacpp import LlamaCppBackend, cpu_flags, has_amx
 from valuelens.prompts import LABELS, Condition, dilemma_jobs
 from valuelens.runner import p_first
 
-SIZES = (128, 256, 512)
+SIZES = (16, 32, 64, 128, 256, 512)
 
 
 def machine(backend: LlamaCppBackend) -> str:
@@ -74,6 +77,20 @@ def rate_at(rates: list[dict[int, float]], n: float) -> float:
     return float(np.mean([np.interp(n, SIZES, [r[s] for s in SIZES]) for r in rates]))
 
 
+def record_decodes(backend: LlamaCppBackend) -> list[int]:
+    """Sizes of the backend's llama_decode calls from now on (its label scoring evaluates through Llama.eval)."""
+    sizes: list[int] = []
+    llm = backend._llm
+    inner = llm.eval
+
+    def eval_and_record(tokens: list[int]) -> None:
+        sizes.append(len(tokens))
+        inner(tokens)
+
+    llm.eval = eval_and_record  # type: ignore[method-assign]
+    return sizes
+
+
 def token_pool(backend: LlamaCppBackend) -> list[int]:
     text = " ".join(d.situation + " " + d.question for d in valuelens.load_suite("core").dilemmas)
     return backend.tokenize(text)[1:]
@@ -89,13 +106,17 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
     rates = [prefill_rates(backend, pool, 0)]
     show_rates("before", rates[-1])
     seconds, tokens, prompts, decodes = 0.0, 0, 0, 0
+    sizes: list[int] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "bench.sqlite"
         for part, upto in enumerate((n_items // 2, n_items)):
             d0 = backend.evals
+            recorded = record_decodes(backend)
             t0 = time.perf_counter()
             r = valuelens.run("llamacpp/gemma-3-270m", "core", limit=upto, store=store, backend=backend)
             seconds += time.perf_counter() - t0
+            del backend._llm.eval  # the class method again
+            sizes += recorded
             inv = r.invocation
             assert inv is not None and inv.failed == 0
             tokens, prompts, decodes = (
@@ -111,8 +132,10 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
             rates.append(prefill_rates(backend, pool, part + 1))
             show_rates("after" if part else "between", rates[-1])
     per_decode = tokens / decodes
-    rate = rate_at(rates, per_decode)
-    ideal = tokens / rate
+    assert sum(sizes) == tokens, (sum(sizes), tokens)
+    ideal = sum(n / rate_at(rates, n) for n in sizes)
+    rate = tokens / ideal
+    best = rate_at(rates, 512)
     pb = r.position_bias()
     print(
         f"run: {len(r.dilemmas)} dilemmas, {prompts} prompts in {seconds:.1f} s "
@@ -123,19 +146,27 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
         f"achieved {tokens / seconds:.0f} tokens/s"
     )
     print(
-        f"ideal {ideal:.1f} s at {rate:.0f} tokens/s (raw prefill at {per_decode:.0f} tokens); "
+        f"decode sizes: median {statistics.median(sizes):.0f}, quartiles {np.percentile(sizes, 25):.0f}-"
+        f"{np.percentile(sizes, 75):.0f}, largest {max(sizes)}"
+    )
+    print(
+        f"ideal {ideal:.1f} s at {rate:.0f} tokens/s (raw prefill at the run's own decode sizes); "
         f"achieved/ideal = {seconds / ideal:.3f}"
+    )
+    print(
+        f"at 512 tokens per decode ({best:.0f} tokens/s) the same tokens would take {tokens / best:.1f} s; "
+        f"achieved / that = {seconds / (tokens / best):.3f}"
     )
 
 
 def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
     dilemmas = valuelens.load_suite("core").dilemmas[:limit]
     prompts = [j.prompt for j in dilemma_jobs(dilemmas, Condition())]
-    times: dict[str, list[float]] = {"valuelens": [], "dailydilemmas": [], "harness": []}
+    times: dict[str, list[float]] = {"valuelens": [], "dailydilemmas": [], "dailydilemmas+cache": [], "harness": []}
     answers: dict[str, list[float]] = {}
     tokens: dict[str, int] = {}
     for rnd in range(rounds):
-        names = list(times)[rnd % 3 :] + list(times)[: rnd % 3]
+        names = list(times)[rnd % len(times) :] + list(times)[: rnd % len(times)]
         for name in names:
             backend.forget()
             t0 = time.perf_counter()
@@ -147,8 +178,8 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
                 assert r.invocation is not None
                 tokens[name] = r.invocation.tokens_evaluated
                 answers[name] = [p for pair in zip(r.table.p_a_first, r.table.p_a_second, strict=True) for p in pair]
-            elif name == "dailydilemmas":
-                picks, tokens[name] = dailydilemmas_protocol(backend, prompts)
+            elif name.startswith("dailydilemmas"):
+                picks, tokens[name] = dailydilemmas_protocol(backend, prompts, share_prefix=name.endswith("cache"))
                 answers[name] = picks
             else:
                 lps, tokens[name] = harness_style(backend, prompts)
@@ -156,7 +187,7 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
             times[name].append(time.perf_counter() - t0)
         print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()) + f"; {load()}")
     base = times["valuelens"]
-    for name in ("dailydilemmas", "harness"):
+    for name in ("dailydilemmas", "dailydilemmas+cache", "harness"):
         ratios = [a / b for a, b in zip(times[name], base, strict=True)]
         print(
             f"{name}: median {statistics.median(times[name]):.1f} s, {tokens[name]} tokens computed; "
