@@ -23,7 +23,7 @@ def dailydilemmas_protocol(backend: LlamaCppBackend, prompts: list[Prompt]) -> t
     """1.0 / 0.0 / 0.5 for the first-listed option picked / the other / no label; tokens computed."""
     out, tokens = [], 0
     for p in prompts:
-        text = backend.generate(p.text, max_tokens=5, temperature=0.0, seed=0)
+        text = backend.complete(p.text, max_tokens=5, temperature=0.0, seed=0)
         pick = parse_choice(text, p.labels)
         out.append(0.5 if pick is None else float(pick == p.labels[0]))
         tokens += len(backend.tokenize(p.text)) + 5  # an upper bound: llama-cpp-python reuses the common prefix
