@@ -37,7 +37,9 @@ OPENS_THINK = (
 def backend():
     from valuelens.backends.llamacpp import LlamaCppBackend
 
-    be = LlamaCppBackend("smollm2-135m-instruct")
+    # one thread: results do not depend on it, and on a busy shared machine llama.cpp's spinning threads
+    # made two threads 10x slower than one (docs/scale.md)
+    be = LlamaCppBackend("smollm2-135m-instruct?threads=1")
     yield be
     be.close()
 

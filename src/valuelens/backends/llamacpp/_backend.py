@@ -229,10 +229,10 @@ class LlamaCppBackend(BackendBase):
         llm.set_seed(seed)
         try:
             for token in llm.generate(tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05):
-                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token) or len(out) >= max_tokens:
+                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
                     break
                 out.append(token)
-                if len(tokens) + len(out) >= N_CTX:
+                if len(out) >= max_tokens or len(tokens) + len(out) >= N_CTX:
                     break
         except RuntimeError as exc:
             raise load_failure(self.path, "evaluate", exc) from None
