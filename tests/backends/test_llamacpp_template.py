@@ -182,3 +182,29 @@ def test_the_template_in_use_is_read_back_from_the_fingerprint() -> None:
     assert template_text("raw") == "raw text, no chat template"
     assert template_text("server") == "the server's chat template"
     assert template_text("chat:872be49d") == "chat template 872be49d"
+
+
+def test_an_openai_server_says_raw_text_for_completions_and_its_own_template_for_chat(suite_file) -> None:
+    """Servers do not expose their template: completions send the raw prompt text, chat the messages."""
+    pytest.importorskip("openai")
+    import io
+
+    from rich.console import Console
+    from tests.servers.openai_fake import Faults, serve
+
+    import valuelens
+    from valuelens.report import print_run
+
+    server, _ = serve(Faults(), max_requests=200, max_seconds=60)
+    try:
+        for api, template, words in (
+            ("completions", "raw", "raw text, no chat template"),
+            ("chat", "server", "the server's chat template"),
+        ):
+            s = valuelens.run(f"openai/fake?api={api}", str(suite_file(3)), base_url=server.url + "/v1").summary()
+            assert s["template"] == template
+            out = io.StringIO()
+            print_run(s, Console(file=out, width=200))
+            assert out.getvalue().startswith(f"openai/fake?api={api} ({words}) on suite")
+    finally:
+        server.stop()
