@@ -53,7 +53,7 @@ def main() -> None:
     backend = LlamaCppBackend(n_threads=args.threads)
     ids = [backend.label_id(lab) for lab in LABELS]
     dilemmas = valuelens.load_suite("core").dilemmas[: args.limit]
-    chunked = [backend.chunks(j.prompt.pieces()) for j in dilemma_jobs(dilemmas, Condition())]
+    chunked = [backend.chunks(j.prompt) for j in dilemma_jobs(dilemmas, Condition())]
     ref_lp = alone(backend, chunked)
     ref = p_of(ref_lp)
     flat = [tuple(t for piece in c for t in piece) for c in chunked]

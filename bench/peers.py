@@ -30,7 +30,7 @@ def dailydilemmas_protocol(
     for p in prompts:
         if not share_prefix:
             backend.forget()
-        text = backend.generate(p.text, max_tokens=5, temperature=0.0, seed=0)
+        text = backend.complete(p.text, max_tokens=5, temperature=0.0, seed=0)
         pick = parse_choice(text, p.labels)
         out.append(0.5 if pick is None else float(pick == p.labels[0]))
         tokens += len(backend.tokenize(p.text)) + 5

@@ -206,7 +206,7 @@ def check(backend: LlamaCppBackend, limit: int | None) -> None:
     """Every prompt of the core suite: batched as a run asks vs alone from an empty cache."""
     dilemmas = valuelens.load_suite("core").dilemmas[:limit]
     prompts = [j.prompt for j in dilemma_jobs(dilemmas, Condition())]
-    chunked = [backend.chunks(p.pieces()) for p in prompts]
+    chunked = [backend.chunks(p) for p in prompts]
     backend.forget()
     batched = []
     for i in range(0, len(chunked), backend.max_batch):

@@ -41,7 +41,7 @@ def test_results_do_not_depend_on_batching_order_or_cache(backend) -> None:
 
     dilemmas = load_suite("core").dilemmas[:6]
     prompts = [dilemma_prompt(d, o, Condition(system_prompt="Answer honestly.")) for d in dilemmas for o in (0, 1)]
-    chunks = [backend.chunks(p.pieces()) for p in prompts]
+    chunks = [backend.chunks(p) for p in prompts]
     labels = ["A", "B"]
     backend.forget()
     before = backend.usage.copy()

@@ -69,7 +69,7 @@ def test_local_gguf_tokens_are_exact_and_time_is_measured(tmp_path: Path) -> Non
         prompts = _prompts(be, 4)
         with Store(tmp_path / "s.sqlite") as st:
             p = plan(be, prompts, st)
-        assert p.tokens_exact and p.tokens_prompt == sum(sum(map(len, be.chunks(x.pieces()))) for x in prompts.values())
+        assert p.tokens_exact and p.tokens_prompt == sum(sum(map(len, be.chunks(x))) for x in prompts.values())
         assert p.seconds is not None and p.seconds > 0 and "prefill measured" in (p.seconds_method or "")
         assert be.usage.tokens_prompt == 0  # the dry run leaves the counters as they were
     finally:

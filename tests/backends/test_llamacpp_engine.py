@@ -67,7 +67,7 @@ def test_threads_come_from_the_option_then_the_environment_then_the_cores() -> N
 
 
 def test_unknown_model_option_is_one_line() -> None:
-    with pytest.raises(BackendError, match="unknown option 'thread' \\(known: threads\\)"):
+    with pytest.raises(BackendError, match="unknown option 'thread' \\(known: threads, template\\)"):
         _backend.parse_spec("gemma-3-270m?thread=2")
     assert _backend.parse_spec("x.gguf?threads=2") == ("x.gguf", {"threads": "2"})
 

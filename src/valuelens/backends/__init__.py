@@ -3,6 +3,7 @@
 from valuelens.backends._base import Backend, BackendBase, Failed, Logprobs, Refusal, Usage
 from valuelens.backends._prices import Price, PriceTable, current_prices, load_prices, price_of, use_prices
 from valuelens.backends._registry import DEFAULT_MODEL, PROVIDERS, get_backend
+from valuelens.backends._template_id import template_of
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -19,5 +20,6 @@ __all__ = [
     "get_backend",
     "load_prices",
     "price_of",
+    "template_of",
     "use_prices",
 ]

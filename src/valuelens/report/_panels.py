@@ -7,6 +7,7 @@ from typing import Any
 
 from valuelens.report._charts import Point, forest
 from valuelens.report._page import Panel
+from valuelens.report._prompt_format import template_text
 from valuelens.report._svg import esc, fmt, fmt_ci, is_num, padded_range, sign_colour
 from valuelens.report._tables import sortable_table
 
@@ -69,6 +70,7 @@ def header_block(data: dict[str, Any]) -> str:
         calls += f", {data['failed']} failed"
     seconds = data.get("seconds")
     items = [
+        *([_dd("prompt", template_text(t))] if (t := data.get("template")) else []),
         _dd("suite", suite),
         *([_dd("lexicon", f"{lex['name']} ({lex['source']})")] if (lex := data.get("lexicon")) else []),
         _dd("run", data.get("run_id", "–")),

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
+from valuelens.report._prompt_format import template_text
 
 TOP = 10
 
@@ -115,6 +116,12 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
     )
 
 
+def _named(run: dict[str, Any]) -> str:
+    """`model (run id)`, with the prompt format where the run has one: `model (chat template 1a2b3c4d, run id)`."""
+    fmt = f"{template_text(run['template'])}, " if run.get("template") else ""
+    return f"{run['model']} ({fmt}{run['run_id']})"
+
+
 def print_comparison(s: dict[str, Any], console: Console) -> None:
     """For every run against the reference: headline numbers, the largest value differences, theories."""
     runs = {r["run_id"]: r for r in s["runs"]}
@@ -122,7 +129,7 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
         a, b = runs[c["a"]], runs[c["b"]]
         ait = c["aitchison"]
         console.print(
-            f"B {b['model']} ({b['run_id']}) − A {a['model']} ({a['run_id']}): {c['n_shared']} shared dilemmas. "
+            f"B {_named(b)} − A {_named(a)}: {c['n_shared']} shared dilemmas. "
             f"{c['significant']} of {c['of']} values differ significantly (Holm). Rank correlation "
             f"{c['spearman']:+.2f}; Aitchison distance {ait['value']:.2f} {_ci(ait['ci_low'], ait['ci_high'], sign='')} "
             "(bias-corrected: 0 = no difference beyond the noise of the two runs).",

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
+from valuelens.report._prompt_format import template_text
 
 TOP = 10
 
@@ -107,8 +108,9 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     values = summary["values"]
     shown_for = values[:TOP]
     shown_against = list(reversed(values[-TOP:])) if len(values) > TOP else []
+    fmt = f" ({template_text(summary['template'])})" if summary.get("template") else ""
     console.print(
-        f"[bold]{escape(str(summary['model']))}[/] on suite [bold]{escape(str(summary['suite']))}[/]: "
+        f"[bold]{escape(str(summary['model']))}[/]{escape(fmt)} on suite [bold]{escape(str(summary['suite']))}[/]: "
         f"{summary['items']} dilemmas, both option orders. Utility: Bradley-Terry, 0 = the average value, "
         "95% Laplace interval; score: 100*(chosen - passed over)/(both), crediting every value on the chosen action, "
         "so it can disagree with the utility. Green/red: differs from average (Holm).",

@@ -30,7 +30,7 @@ PREFILL_PROMPTS = 3
 class LocalTokenizer(Protocol):
     """A backend that evaluates prompts in process (llama.cpp): its own tokenizer and prefill."""
 
-    def chunks(self, pieces: list[str]) -> tuple[tuple[int, ...], ...]: ...
+    def chunks(self, prompt: Prompt) -> tuple[tuple[int, ...], ...]: ...
 
     def score_chunks(self, prompts: list[tuple[tuple[int, ...], ...]], labels: list[str]) -> list[list[float]]: ...
 
@@ -119,7 +119,7 @@ class Plan:
 def count_tokens(backend: Backend, prompts: list[Prompt]) -> tuple[int, bool, str]:
     """(tokens, exact, method): the model's own tokenizer where the backend has one, else an estimate."""
     if isinstance(backend, LocalTokenizer):
-        return sum(sum(map(len, backend.chunks(p.pieces()))) for p in prompts), True, "model tokenizer"
+        return sum(sum(map(len, backend.chunks(p))) for p in prompts), True, "model tokenizer"
     return sum(estimate_prompt_tokens(p) for p in prompts), False, ESTIMATE
 
 
@@ -136,7 +136,7 @@ def measure_prefill(backend: Backend, prompts: list[Prompt]) -> tuple[float, int
 
     def timed() -> tuple[float, int]:
         def score(p: Prompt) -> None:
-            local.score_chunks([local.chunks(p.pieces())], list(p.labels))
+            local.score_chunks([local.chunks(p)], list(p.labels))
 
         score(prompts[0])  # page in weights, set up buffers
         evaluated, started = backend.usage.tokens_evaluated, time.perf_counter()

@@ -13,6 +13,7 @@ import numpy as np
 from valuelens._version import __version__
 from valuelens.analysis import N_BOOT_STUDY, Comparison, compare_tables, compositions
 from valuelens.analysis._compare import shared_rows
+from valuelens.backends import template_of
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.store import Store
@@ -56,6 +57,7 @@ def _run_meta(r: Run) -> dict[str, Any]:
     return {
         "run_id": r.run_id,
         "model": r.record.model,
+        **({"template": t} if (t := template_of(r.record.fingerprint)) else {}),
         "suite": r.record.suite,
         "condition": r.record.spec.get("condition", {}),
         "items": len(r.dilemmas),

