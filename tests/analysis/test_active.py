@@ -10,7 +10,7 @@ from scipy.special import ndtr
 from scipy.stats import spearmanr
 
 from valuelens.analysis import ActivePairSelector, ThurstonianModel, random_pairs
-from valuelens.analysis._pair_design import greedy_design
+from valuelens.analysis._pair_design import crowding_weights, greedy_design, rank_contrast
 
 
 class Oracle:
@@ -168,8 +168,9 @@ def naive_greedy(
     pairs: np.ndarray, info: np.ndarray, weight: np.ndarray, k: int, cov: np.ndarray, independent: bool = False
 ) -> list[int]:
     """The design rule written out: recompute every candidate's weighted variance reduction from the covariance
-    (``independent``: keep only its diagonal after each update)."""
+    (``independent``: keep only its diagonal after each update); ``weight`` (n,) or a matrix L, W = L^T L."""
     cov = cov.copy()
+    w = weight.T @ weight if weight.ndim == 2 else np.diag(weight)
     chosen: list[int] = []
     for _ in range(k):
         best, best_gain = -1, -np.inf
@@ -178,7 +179,7 @@ def naive_greedy(
                 continue
             g = cov[:, a] - cov[:, b]
             q = g[a] - g[b]
-            gain = info[e] * float(weight @ (g * g)) / (1.0 + info[e] * q)
+            gain = info[e] * float(g @ w @ g) / (1.0 + info[e] * q)
             if gain > best_gain:
                 best, best_gain = e, gain
         a, b = pairs[best]
@@ -205,5 +206,25 @@ def test_greedy_design_matches_the_rule_written_out() -> None:
     diagonal = greedy_design(pairs, info, weight, 15, var=var)
     assert diagonal.tolist() == naive_greedy(pairs, info, weight, 15, np.diag(var), independent=True)
     assert diagonal.tolist() != fast.tolist()
+    # a matrix L: the expected reduction of E||L e||^2, with the same low-rank updates
+    contrast = rank_contrast(rng.normal(size=n))
+    assert greedy_design(pairs, info, contrast, 15, cov=cov).tolist() == naive_greedy(pairs, info, contrast, 15, cov)
     with pytest.raises(ValueError):
         greedy_design(pairs, info, weight, 3)
+    with pytest.raises(ValueError, match="cov"):
+        greedy_design(pairs, info, contrast, 3, var=var)
+
+
+def test_rank_contrast_ignores_shared_errors_and_weights_crowded_items() -> None:
+    u = np.random.default_rng(1).normal(size=300)
+    contrast = rank_contrast(u)
+    # an error every item shares moves no rank; an item's own error costs in proportion to its crowding
+    np.testing.assert_allclose(contrast @ np.ones(300), 0.0, atol=1e-9)
+    own = np.einsum("ij,ij->j", contrast, contrast)
+    assert own.mean() == pytest.approx(1.0)
+    assert np.corrcoef(own, crowding_weights(u))[0, 1] > 0.99
+    assert own[np.abs(u) < 0.3].mean() > 10 * own[np.abs(u) > 2.0].mean()
+    # a smooth error (a shift that grows slowly along the scale) costs far less than the same size of noise
+    smooth = 0.1 * u
+    rough = 0.1 * np.random.default_rng(2).permutation(u)
+    assert np.linalg.norm(contrast @ smooth) < 0.2 * np.linalg.norm(contrast @ rough)

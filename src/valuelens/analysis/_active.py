@@ -4,13 +4,13 @@ The selector is a small state machine: ``next_pairs`` proposes a round, the call
 asks the model and reports soft labels with ``observe``, the selector refits and
 plans the next round from the posterior until the budget is spent.
 
-Each adaptive round is a greedy, density-weighted A-optimal design: it adds the pair
-whose answer is expected to shrink the posterior variance of the utilities most,
-weighting each item by how crowded its neighbourhood is (an error there moves the
-item past many others, so it costs rank correlation), updates the covariance by a
-rank-one (Sherman-Morrison) step, and repeats. The expected information of a pair
-uses the predictive probit scale sqrt(s^2 + Var(u_a - u_b)) (assumed-density
-filtering), so a pair that looks one-sided but is uncertain still counts.
+Each adaptive round is a greedy A-optimal design for the ranking: it adds the pair
+whose answer is expected to shrink the squared rank error of the utilities most (an
+item's error relative to its neighbours', weighted by how crowded they are: an error
+shared with the neighbours moves no rank), updates the covariance by a rank-one
+(Sherman-Morrison) step, and repeats. The expected information of a pair uses the
+predictive probit scale sqrt(s^2 + Var(u_a - u_b)) (assumed-density filtering), so a
+pair that looks one-sided but is uncertain still counts.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from valuelens.analysis._pair_design import crowding_weights, greedy_design
+from valuelens.analysis._pair_design import crowding_weights, greedy_design, rank_contrast
 from valuelens.analysis._thurstone import ThurstonianModel
 
 _EMPTY = np.empty((0, 2), dtype=np.int64)
@@ -73,17 +73,18 @@ class ActivePairSelector:
     """Plan comparisons in rounds: a random matching first, then the most informative pairs.
 
     Every adaptive round refits the model and greedily picks the candidate pair with the
-    largest expected reduction of the density-weighted posterior variance of the
-    utilities, sum_k w_k Var(u_k), then updates the covariance as if its answer were in
-    (a rank-one step) before picking the next, so one round does not spend itself on one
-    region. The expected information of a pair about u_a - u_b is that of ``votes``
-    probit answers at the predictive scale t = sqrt(s^2 + Var(u_a - u_b)):
+    largest expected reduction of the posterior expected squared rank error,
+    E||L (u - u_true)||^2 = tr(L C L^T) with L = ``rank_contrast`` of the current utilities
+    ((L e)_k = sum_j K_kj (e_k - e_j), K a Gaussian kernel), then updates the covariance C
+    as if its answer were in (a rank-one step) before picking the next, so one round does
+    not spend itself on one region. The expected information of a pair about u_a - u_b is
+    that of ``votes`` probit answers at the predictive scale t = sqrt(s^2 + Var(u_a - u_b)):
     votes * phi(d/t)^2 / (Phi(d/t) (1 - Phi(d/t)) t^2), with d the predicted difference
-    and s the model's answer noise. w_k is the squared density of the current
-    utilities around item k. Candidates are each item's neighbours in the current
+    and s the model's answer noise. Candidates are each item's neighbours in the current
     utility order plus uniform random pairs; a pair is never asked twice (in either
-    order). Up to 600 items the full Laplace covariance is used (a round takes 0.15 s at
-    510 items, 2-3 s at 1,000), above that each item's own variance.
+    order). Up to 600 items the full Laplace covariance is used (a round takes about 0.4 s
+    at 510 items on a busy 2-core machine), above that each item's own variance, weighted
+    by the squared density around it (the diagonal of L^T L, ``crowding_weights``).
 
     Args:
         n_items: number of items N (>= 2).
@@ -250,8 +251,12 @@ class ActivePairSelector:
         w = w[w > 0]
         return max(1.0, float(np.median(w))) if len(w) else 1.0
 
+    def _error_cost(self, utilities: np.ndarray, full_covariance: bool) -> np.ndarray:
+        """What utility errors cost in rank: the rank contrast L over the full covariance, else its diagonal."""
+        return rank_contrast(utilities) if full_covariance else crowding_weights(utilities)
+
     def _informative_round(self, model: Any, k: int) -> np.ndarray:
-        """Greedy density-weighted A-optimal choice of ``k`` unasked candidate pairs."""
+        """Greedy A-optimal choice, for the expected squared rank error, of ``k`` unasked candidate pairs."""
         n = self.n_items
         cand = self._candidates(model.utilities_)
         if len(cand) == 0:
@@ -273,7 +278,7 @@ class ActivePairSelector:
         prob = np.clip(ndtr(z), 1e-12, 1.0 - 1e-12)
         info = self._votes() * (_INV_SQRT_2PI * np.exp(-0.5 * z * z)) ** 2 / (prob * (1.0 - prob) * t2)
         tie = 1e-12 * self._rng.random(len(cand))  # seeded tie-break
-        chosen = greedy_design(cand, info, crowding_weights(u), k, cov=cov, var=var, tie=tie)
+        chosen = greedy_design(cand, info, self._error_cost(u, cov is not None), k, cov=cov, var=var, tie=tie)
         plan = cand[chosen]
         flip = self._rng.random(len(plan)) < 0.5
         plan[flip] = plan[flip, ::-1]

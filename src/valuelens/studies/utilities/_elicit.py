@@ -111,7 +111,7 @@ def fit_utilities(
     """Elicit the model's preferences over outcomes and fit a Thurstonian utility to each outcome.
 
     Pairs are chosen in rounds by `ActivePairSelector` (a random matching, then the pairs whose answers
-    shrink the density-weighted posterior variance most), each pair asked in both orders, the fit refitted
+    shrink the expected squared rank error most), each pair asked in both orders, the fit refitted
     between rounds, until `budget` comparisons or a stable ranking. Then a random set of other pairs
     is asked and held out of the fit, to measure coherence. Every answer is stored as it arrives: the
     same call again makes no model call, and a killed run resumes where it stopped.
@@ -168,7 +168,7 @@ def fit_utilities(
             "samples": samples,
             "seed": seed,
             "system_prompt": system_prompt,
-            "method": "active-thurstonian-v2",
+            "method": "active-thurstonian-v3",
         }
         if design == FIXED:  # part of the run's identity (the shard is not)
             spec |= {"design": FIXED, "method": "fixed-thurstonian-v1"}
