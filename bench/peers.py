@@ -4,12 +4,14 @@
   computed in full, as independent requests are (`share_prefix=True`: llama-cpp-python's own cache
   reuses the prefix the previous prompt shares, a help the protocol's own code does not have).
 - lm-evaluation-harness style: one log-likelihood request per label (prompt + label), no prefix shared
-  between requests; one request per llama_decode.
+  between requests; one request per llama_decode. The context is the token sequence valuelens scores
+  the label after, so the two must agree on P (a check on both).
 """
 
 from __future__ import annotations
 
 import ctypes
+from itertools import chain
 
 import numpy as np
 
@@ -44,8 +46,10 @@ def harness_style(backend: LlamaCppBackend, prompts: list[Prompt]) -> tuple[list
     backend.forget()
     llm = backend._llm  # the same loaded model and context
     ctx, mem, n_vocab = llm._ctx.ctx, llama_cpp.llama_get_memory(llm._ctx.ctx), llm.n_vocab()
+    # the same context tokens valuelens scores the label after (its chunks, joined), so both compute
+    # the same P: the harness differs only in asking once per label with nothing shared
     requests = [
-        (i, j, [*backend.tokenize(p.text), backend.label_id(lab)])
+        (i, j, [*chain(*backend.chunks(p)), backend.label_id(lab)])
         for i, p in enumerate(prompts)
         for j, lab in enumerate(p.labels)
     ]

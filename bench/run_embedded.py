@@ -77,18 +77,22 @@ def rate_at(rates: list[dict[int, float]], n: float) -> float:
     return float(np.mean([np.interp(n, SIZES, [r[s] for s in SIZES]) for r in rates]))
 
 
-def record_decodes(backend: LlamaCppBackend) -> list[int]:
-    """Sizes of the backend's llama_decode calls from now on (its label scoring evaluates through Llama.eval)."""
+def record_decodes(backend: LlamaCppBackend) -> tuple[list[int], list[float]]:
+    """Sizes and wall times of the backend's llama_decode calls from now on (its label scoring evaluates
+    through Llama.eval); the time is Llama.eval's, which holds the decode and copying the last logits."""
     sizes: list[int] = []
+    spent: list[float] = []
     llm = backend._llm
     inner = llm.eval
 
     def eval_and_record(tokens: list[int]) -> None:
         sizes.append(len(tokens))
+        t0 = time.perf_counter()
         inner(tokens)
+        spent.append(time.perf_counter() - t0)
 
     llm.eval = eval_and_record  # type: ignore[method-assign]
-    return sizes
+    return sizes, spent
 
 
 def token_pool(backend: LlamaCppBackend) -> list[int]:
@@ -107,16 +111,18 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
     show_rates("before", rates[-1])
     seconds, tokens, prompts, decodes = 0.0, 0, 0, 0
     sizes: list[int] = []
+    in_eval = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "bench.sqlite"
         for part, upto in enumerate((n_items // 2, n_items)):
             d0 = backend.evals
-            recorded = record_decodes(backend)
+            recorded, spent = record_decodes(backend)
             t0 = time.perf_counter()
             r = valuelens.run("llamacpp/gemma-3-270m", "core", limit=upto, store=store, backend=backend)
             seconds += time.perf_counter() - t0
             del backend._llm.eval  # the class method again
             sizes += recorded
+            in_eval += sum(spent)
             inv = r.invocation
             assert inv is not None and inv.failed == 0
             tokens, prompts, decodes = (
@@ -155,6 +161,10 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
         f"achieved/ideal = {seconds / ideal:.3f}"
     )
     print(
+        f"where the time went: {in_eval:.1f} s in the engine's decodes (Llama.eval; {in_eval / ideal:.3f}x ideal), "
+        f"{seconds - in_eval:.1f} s elsewhere (prompts, tokenizing, label log-probabilities, store, analysis)"
+    )
+    print(
         f"at the best timed rate ({best_n} tokens per decode, {best:.0f} tokens/s) the same tokens would take {tokens / best:.1f} s; "
         f"achieved / that = {seconds / (tokens / best):.3f}"
     )
@@ -178,7 +188,10 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
                     )
                 assert r.invocation is not None
                 tokens[name] = r.invocation.tokens_evaluated
-                answers[name] = [p for pair in zip(r.table.p_a_first, r.table.p_a_second, strict=True) for p in pair]
+                # P of the first-listed label, prompt by prompt: A first, then B first (p_a_second is P(A) there)
+                answers[name] = [
+                    p for a1, a2 in zip(r.table.p_a_first, r.table.p_a_second, strict=True) for p in (a1, 1.0 - a2)
+                ]
             elif name.startswith("dailydilemmas"):
                 picks, tokens[name] = dailydilemmas_protocol(backend, prompts, share_prefix=name.endswith("cache"))
                 answers[name] = picks
@@ -201,6 +214,14 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
     print(
         f"harness vs valuelens, largest |P difference| {np.max(np.abs(np.subtract(answers['harness'], answers['valuelens']))):.4f}"
     )
+    vl = np.asarray(answers["valuelens"])
+    for name in ("dailydilemmas", "dailydilemmas+cache"):
+        picks = np.asarray(answers[name])
+        agree = int(np.sum((picks != 0.5) & ((picks == 1.0) == (vl > 0.5))))
+        print(
+            f"{name} greedy picks vs valuelens's likelier label: {agree} of {len(vl)} agree, "
+            f"{int(np.sum(picks == 0.5))} unparsed"
+        )
 
 
 def check(backend: LlamaCppBackend, limit: int | None) -> None:
