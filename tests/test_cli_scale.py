@@ -21,14 +21,21 @@ PRICES = {
     "currency": "USD",
     "unit": "per million tokens",
     "batch_discount": 0.5,
-    "providers": {"openai": {"gpt-4o-mini": {"input": 1000.0, "output": 4000.0}}},
+    "providers": {
+        "openai": {
+            "gpt-4o-mini": {"input": 1000.0, "output": 4000.0},
+            "gpt-4o": {"input": 2500.0, "output": 10000.0},  # a judge dearer than the model it reads
+            "chatty": {"input": 10.0, "output": 40.0},  # the free-text fake server's models
+            "judge": {"input": 5000.0, "output": 20000.0},
+        }
+    },
 }
 
 
 @pytest.fixture
 def priced(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A user price file; the fake server's model is priced from the table in use when it is made
-    (prices apply to official endpoints only, and the fake server is not one)."""
+    """A user price file; the fake servers' models are priced by name from the table in use when they are
+    made (prices apply to official endpoints only, and a fake server is not one)."""
     import valuelens.runner._session as session_mod
 
     made = session_mod.get_backend
@@ -36,7 +43,7 @@ def priced(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     def get_backend(model: str, **kw: object) -> object:
         be = made(model, **kw)
         if model.startswith("openai/"):
-            be.price = current_prices().price_of("openai", "gpt-4o-mini")
+            be.price = current_prices().price_of("openai", be.model)
         return be
 
     monkeypatch.setattr(session_mod, "get_backend", get_backend)

@@ -76,6 +76,25 @@ def test_five_dilemmas_by_log_probabilities_in_the_chat_template(backend) -> Non
 
 @pytest.mark.embedded
 @needs_smollm2
+def test_survey_and_utilities_headers_name_the_chat_template(backend) -> None:
+    """The survey and utilities headers and --json name the template as the run header does."""
+    from valuelens.report import print_survey, print_utilities
+    from valuelens.suites import load_survey
+
+    said = f"{MODEL} (chat template {backend.format.id[5:13]})"
+    survey = valuelens.survey(MODEL, items=load_survey()[:2], backend=backend).summary()
+    utilities = valuelens.fit_utilities(MODEL, limit=4, budget=4, backend=backend).summary()
+    assert survey["template"] == utilities["template"] == backend.format.id
+    out = io.StringIO()
+    print_survey(survey, Console(file=out, width=200, emoji=False))
+    assert f"Stated values of {said}: survey, PVQ-centred agreement." in out.getvalue()
+    out = io.StringIO()
+    print_utilities(utilities, Console(file=out, width=200, emoji=False))
+    assert out.getvalue().startswith(f"Utilities of {said} over 4 outcomes")
+
+
+@pytest.mark.embedded
+@needs_smollm2
 def test_reused_chunks_give_what_one_fresh_evaluation_of_the_whole_rendering_gives(backend) -> None:
     dilemmas = load_suite("core").dilemmas[:4]
     prompts = [dilemma_prompt(d, o, Condition(system_prompt="Answer honestly.")) for d in dilemmas for o in (0, 1)]

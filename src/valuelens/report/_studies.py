@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
-from valuelens.report._prompt_format import template_text
+from valuelens.report._prompt_format import model_with_format, template_text
 
 TOP = 10
 
@@ -33,7 +34,12 @@ def print_survey(s: dict[str, Any], console: Console) -> None:
     """Stated Schwartz values with intervals, the scale effects and the say-do gap."""
     if note := incomplete_note(s):
         console.print(f"[bold red]{note}[/]", highlight=False)
-    table = _table(f"Stated values of {s['model']} (survey, PVQ-centred agreement)", "value", "score [95% CI]", "n")
+    console.print(  # a line of its own: a table title would wrap at the table's width
+        f"Stated values of {escape(model_with_format(s))}: survey, PVQ-centred agreement.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = _table("Stated values", "value", "score [95% CI]", "n")
     for v in s["values"]:
         crosses = v["ci_low"] <= 0 <= v["ci_high"]
         table.add_row(
@@ -75,7 +81,7 @@ def print_steer(s: dict[str, Any], console: Console) -> None:
     """The steering effect in words, and the values whose utility moved most."""
     p = s["principle"]
     console.print(
-        f"Steering {s['model']} with {s['condition'].replace('_', ' ')} '{p['name']}' "
+        f"Steering {model_with_format(s)} with {s['condition'].replace('_', ' ')} '{p['name']}' "
         f"(supports {', '.join(p['supports'])}; opposes {', '.join(p['opposes'])})",
         highlight=False,
         soft_wrap=True,
@@ -168,8 +174,12 @@ def print_comparison(s: dict[str, Any], console: Console) -> None:
 
 
 def sweep_lines(s: dict[str, Any]) -> list[str]:
-    """One line per condition of each model: the values it moved (Holm), and the steering effect of principles."""
-    out = []
+    """A header (every model with its prompt format, as the run header names it), then one line per condition
+    of each model: the values it moved (Holm), and the steering effect of principles."""
+    models = {model_with_format(run): None for run in s.get("runs", [])}
+    n = len({run["condition"] for run in s.get("runs", [])})
+    each = f"{n} condition{'' if n == 1 else 's'} each"
+    out = [f"Sweep on suite {s['suite']}: {'; '.join(models)}; {each}."] if models else []
     for run in s.get("runs", []):
         if note := incomplete_note(run):
             out.append(f"{run['model']} | {run['condition']}: {note}")

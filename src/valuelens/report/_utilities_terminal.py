@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from valuelens.report._prompt_format import model_with_format
+
 TOP = 10
 RATES_MAX = 8
 """Series shown in the exchange-rate table (all of them are in the JSON)."""
@@ -101,7 +103,7 @@ def print_utilities(summary: dict[str, Any], console: Console | None = None) -> 
     console = console or Console()
     rows = summary["outcomes"]
     head = (
-        f"Utilities of {summary['model']} over {summary['items']} outcomes ({summary['suite']}): "
+        f"Utilities of {model_with_format(summary)} over {summary['items']} outcomes ({summary['suite']}): "
         f"{summary['comparisons']} comparisons in both orders, Thurstonian fit, z-scored."
     )
     console.print(escape(head), highlight=False, soft_wrap=True)

@@ -18,6 +18,8 @@ from typing import Any
 from valuelens.backends import Backend, Failed, Refusal
 from valuelens.prompts import Prompt, key_of
 from valuelens.runner._free_text import judge_labels, judge_prompt, read_by_rule, read_judge_answer
+from valuelens.runner._plan import generation_shape
+from valuelens.runner._scale import PlanReady
 from valuelens.runner._session import Session
 from valuelens.store import Store
 
@@ -92,17 +94,16 @@ async def ask_free(
         if isinstance(texts, Failed):
             out.append(texts)
             continue
-        options = option_lines(p.user, p.labels)
-        first = p.user.find(f"{options[0][0]}. {options[0][1]}") if options else -1
-        question = p.user[:first].strip() if first > 0 else p.user
-        out.append(
-            {
-                "question": question,
-                "options": [list(o) for o in options],
-                "samples": [_reading(t, p.labels) for t in texts],
-            }
-        )
+        question, options = question_options(p)
+        out.append({"question": question, "options": options, "samples": [_reading(t, p.labels) for t in texts]})
     return out
+
+
+def question_options(p: Prompt) -> tuple[str, list[list[str]]]:
+    """(question, [[label, option text], ...]) of a prompt as a judge is shown them."""
+    options = option_lines(p.user, p.labels)
+    first = p.user.find(f"{options[0][0]}. {options[0][1]}") if options else -1
+    return (p.user[:first].strip() if first > 0 else p.user), [list(o) for o in options]
 
 
 def judge_request(question: str, options: list[list[str]], final: str, labels: tuple[str, ...]) -> Prompt:
@@ -154,13 +155,21 @@ def judge_jobs(spec: FreeTextSpec, answers: dict[str, Any], labels: tuple[str, .
 
 
 def ask_free_text(s: Session, prompts: dict[str, Prompt], spec: FreeTextSpec, judge: Backend | None) -> None:
-    """Generate what the store lacks, then ask the judge about every answer that needs one."""
-    s.ask(prompts, how=partial(ask_free, max_tokens=spec.max_tokens), kind="free")
+    """Generate what the store lacks, then ask the judge about every answer that needs one.
+
+    A dry run plans both (`runner._free_plan`): the answers at their token limit, the judge as if it
+    read every answer not yet given."""
+    from valuelens.runner._free_plan import JUDGE_SHAPE, plan_free_text
+
+    shape = generation_shape(s.backend, spec.samples, spec.max_tokens)
+    if s.scale.dry_run:
+        raise PlanReady(plan_free_text(s, prompts, spec, judge, shape))
+    s.ask(prompts, how=partial(ask_free, max_tokens=spec.max_tokens), kind="free", shape=shape)
     if judge is None or not prompts:
         return
     labels = next(iter(prompts.values())).labels
     jobs = judge_jobs(spec, s.store.get_ok(prompts), labels)
-    s.ask({judge_key(spec, p): p for p in jobs.values()}, how=ask_judge, kind="judge", backend=judge)
+    s.ask({judge_key(spec, p): p for p in jobs.values()}, how=ask_judge, kind="judge", backend=judge, shape=JUDGE_SHAPE)
 
 
 @dataclass

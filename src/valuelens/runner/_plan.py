@@ -3,7 +3,9 @@
 `plan(backend, prompts, store)` counts the prompts, how many the store already answers, their prompt
 tokens (exact with a local GGUF model's own tokenizer, else an estimate marked as such), the
 estimated cost with the price table and its date, and for local models an estimated time from a
-short measured prefill. It never calls a remote model.
+short measured prefill. Free-text answers (a `RequestShape` with `generation`) count their output at its
+limit (samples x max tokens): the plan says "at most", and gives no local time (no generation rate is
+measured). It never calls a remote model.
 """
 
 from __future__ import annotations
@@ -38,13 +40,15 @@ class LocalTokenizer(Protocol):
 @dataclass(frozen=True)
 class RequestShape:
     """How one prompt is asked: `requests` calls and `completion_tokens` output tokens per prompt on
-    the usual path, and at most `worst_requests` / `worst_completion_tokens` (every prompt sampled)."""
+    the usual path, and at most `worst_requests` / `worst_completion_tokens` (every prompt sampled).
+    `generation`: free text, whose output is counted at its limit (an upper bound, not an estimate)."""
 
     requests: int
     completion_tokens: int
     worst_requests: int
     worst_completion_tokens: int
     how: str
+    generation: bool = False
 
 
 def request_shape(backend: Backend, samples: int = SAMPLES_PER_ORDER) -> RequestShape:
@@ -62,6 +66,29 @@ def request_shape(backend: Backend, samples: int = SAMPLES_PER_ORDER) -> Request
             1, 1, 2, 1 + sampled, "first-token log-probabilities; samples where no label is in the top-k"
         )
     return RequestShape(1, 1, 1, 1, "label log-probabilities")
+
+
+def generation_shape(backend: Backend, samples: int, max_tokens: int) -> RequestShape:
+    """Requests and output tokens per prompt of `samples` free-text answers of up to `max_tokens` tokens
+    (an Anthropic model's thinking budget comes on top); output counted at its limit."""
+    from valuelens.backends.anthropic import AnthropicBackend
+    from valuelens.backends.openai import OpenAIBackend
+
+    if isinstance(backend, AnthropicBackend):
+        each = max_tokens + backend.thinking
+        return RequestShape(
+            samples, samples * each, samples, samples * each, _free_how(samples, each, "one request each"), True
+        )
+    out = samples * max_tokens
+    how = _free_how(samples, max_tokens, "in one request (n)" if isinstance(backend, OpenAIBackend) else "")
+    # a server that ignores n is asked again for the missing answers: at most one request per sample
+    worst = samples if isinstance(backend, OpenAIBackend) else 1
+    return RequestShape(1, out, worst, out, how, True)
+
+
+def _free_how(samples: int, each: int, per: str) -> str:
+    how = f"{samples} free-text answers per prompt{' ' + per if per else ''}, each at most {each:,} tokens"
+    return how + " (output counted at its limit)"
 
 
 def estimate_prompt_tokens(prompt: Prompt) -> int:
@@ -85,6 +112,9 @@ class Plan:
     tokens_prompt: int
     tokens_exact: bool
     tokens_method: str
+    tokens_completion: int
+    tokens_completion_max: int
+    at_most: bool
     cost_usd: float | None
     cost_usd_max: float | None
     batch: bool
@@ -101,19 +131,38 @@ class Plan:
         tokens = f"{self.tokens_prompt:,} prompt tokens ({'exact' if self.tokens_exact else self.tokens_method})"
         out = [
             f"{self.model}: {self.prompts} prompts, {self.cached} answered in the store, {self.to_ask} to ask "
-            f"({self.failed_before} of them failed before); {self.requests:,} requests ({self.how}); {tokens}"
+            f"({self.failed_before} of them failed before); {self.requests:,} requests ({self.how}); {tokens}; "
+            + output_tokens(self.tokens_completion, self.tokens_completion_max, self.at_most)
         ]
         if self.cost_usd is not None:
             batch = ", batch price" if self.batch else ""
-            out.append(
-                f"estimated cost ${self.cost_usd:.4f} (at most ${self.cost_usd_max:.4f}){batch}; "
-                f"prices of {self.prices_date} ({self.prices_source})"
-            )
+            out.append(f"{cost_text(self.cost_usd, self.cost_usd_max, self.at_most)}{batch}; " + self.prices())
         else:
             out.append(f"estimated cost: no price for this model (prices of {self.prices_date})")
         if self.seconds is not None:
             out.append(f"estimated time {self.seconds:.0f} s ({self.seconds_method})")
+        elif self.seconds_method:
+            out.append(f"estimated time: {self.seconds_method}")
         return out
+
+    def prices(self) -> str:
+        return f"prices of {self.prices_date} ({self.prices_source})"
+
+
+def output_tokens(estimate: int, most: int, at_most: bool) -> str:
+    """Output tokens in words: "8 output tokens (at most 328)"; with free text (`at_most`: output counted
+    at its limit) only the bound, "at most 20,480 output tokens"."""
+    if at_most:
+        return f"at most {most:,} output tokens"
+    return f"{estimate:,} output tokens" + (f" (at most {most:,})" if most != estimate else "")
+
+
+def cost_text(usd: float, usd_max: float | None, at_most: bool) -> str:
+    """A cost in words: "estimated cost $0.0012 (at most $0.0040)"; with free text only the bound,
+    "cost at most $0.0400" (it may also cover a server that ignores n and is asked again)."""
+    if at_most and usd_max is not None:
+        return f"cost at most ${usd_max:.4f}"
+    return f"estimated cost ${usd:.4f}" + ("" if usd_max is None else f" (at most ${usd_max:.4f})")
 
 
 def count_tokens(backend: Backend, prompts: list[Prompt]) -> tuple[int, bool, str]:
@@ -150,6 +199,40 @@ def measure_prefill(backend: Backend, prompts: list[Prompt]) -> tuple[float, int
     return seconds, evaluated
 
 
+def costs(backend: Backend, shape: RequestShape, tokens: int, n: int, batch: bool) -> tuple[float | None, float | None]:
+    """(estimated, most) cost in USD of asking `n` prompts of `tokens` prompt tokens in all with `shape`;
+    (None, None) without a price."""
+    price = backend.price
+    if price is None:
+        return None, None
+    if batch:
+        price = price.batched(current_prices().batch_discount)
+    usual = price.cost(tokens * shape.requests, shape.completion_tokens * n)
+    return usual, price.cost(tokens * shape.worst_requests, shape.worst_completion_tokens * n)
+
+
+GENERATION_TIME = "not estimated: the plan measures prefill only, no generation rate"
+
+
+def local_time(
+    backend: Backend, todo: list[Prompt], tokens: int, shape: RequestShape
+) -> tuple[float | None, str | None]:
+    """(seconds, how) for a local model: from a measured prefill; free text "not estimated"; (None, None) remote."""
+    if not isinstance(backend, LocalTokenizer) or not todo:
+        return None, None
+    if shape.generation:
+        return None, GENERATION_TIME
+    measured = measure_prefill(backend, todo)
+    if not measured or measured[0] <= 0:
+        return None, None
+    rate = measured[1] / measured[0]
+    how = (
+        f"prefill measured at {rate:,.0f} tokens/s on {min(len(todo) - 1, PREFILL_PROMPTS) or 1} prompts; "
+        "an upper bound: the two orders of an item share a prefix evaluated once"
+    )
+    return tokens / rate, how
+
+
 def plan(
     backend: Backend,
     prompts: dict[str, Prompt],
@@ -157,6 +240,7 @@ def plan(
     samples: int = SAMPLES_PER_ORDER,
     batch: bool = False,
     measure: bool = True,
+    shape: RequestShape | None = None,
 ) -> Plan:
     """What asking `prompts` (cache key -> prompt) through `backend` would take; no remote call.
 
@@ -164,30 +248,17 @@ def plan(
         samples: K, samples per order where log-probabilities are unavailable.
         batch: priced at the batch discount of the price table.
         measure: time a short prefill (local models only) for an estimated duration.
+        shape: how each prompt is asked (default: label log-probabilities, else K short samples);
+            free text (`generation_shape`) counts its output at the limit and says "at most".
     """
     answered = store.get_ok(prompts)
     todo = [p for k, p in prompts.items() if k not in answered]
     failed = len(store.failures([k for k in prompts if k not in answered]))
-    shape = request_shape(backend, samples)
+    shape = shape or request_shape(backend, samples)
     tokens, exact, method = count_tokens(backend, todo)
+    cost, cost_max = costs(backend, shape, tokens, len(todo), batch)
+    seconds, seconds_method = local_time(backend, todo, tokens, shape) if measure else (None, None)
     table = current_prices()
-    price = backend.price
-    if price is not None and batch:
-        price = price.batched(table.batch_discount)
-    cost = cost_max = None
-    if price is not None:
-        cost = price.cost(tokens * shape.requests, shape.completion_tokens * len(todo))
-        cost_max = price.cost(tokens * shape.worst_requests, shape.worst_completion_tokens * len(todo))
-    seconds = seconds_method = None
-    if measure and isinstance(backend, LocalTokenizer) and todo:
-        measured = measure_prefill(backend, todo)
-        if measured and measured[0] > 0:
-            rate = measured[1] / measured[0]
-            seconds = tokens / rate
-            seconds_method = (
-                f"prefill measured at {rate:,.0f} tokens/s on {min(len(todo) - 1, PREFILL_PROMPTS) or 1} prompts; "
-                "an upper bound: the two orders of an item share a prefix evaluated once"
-            )
     return Plan(
         model=backend.name,
         prompts=len(prompts),
@@ -199,6 +270,9 @@ def plan(
         tokens_prompt=tokens,
         tokens_exact=exact,
         tokens_method=method,
+        tokens_completion=shape.completion_tokens * len(todo),
+        tokens_completion_max=shape.worst_completion_tokens * len(todo),
+        at_most=shape.generation,
         cost_usd=cost,
         cost_usd_max=cost_max,
         batch=batch,

@@ -61,15 +61,17 @@ class PlanCollector:
         self.runs: list[PlannedRun] = []
 
     @contextmanager
-    def run(self, label: str) -> Iterator[None]:
+    def run(self, label: str, part: str = "") -> Iterator[None]:
+        """Keep the plan of the run asked inside, as `label` (a run asked in parts keeps its parts; `part`
+        names how the run inside asks, e.g. "log-probabilities" for one half of `--answer both`)."""
         try:
             yield
         except PlanReady as ready:
             got = ready.plan
             if isinstance(got, Plan):
-                self.runs.append(PlannedRun(label, got))
-            else:  # a run that itself asks several (e.g. two answer kinds)
-                self.runs.extend(PlannedRun(f"{label} {r.label}", r.plan) for r in got.runs)
+                self.runs.append(PlannedRun(label, got, part))
+            else:  # a run asked in parts (free text and its judge, two answer kinds)
+                self.runs.extend(PlannedRun(f"{label} {r.label}".strip(), r.plan, r.part or part) for r in got.runs)
 
     def done(self) -> None:
         """In a dry run, raise `PlanReady` with the plans gathered; otherwise nothing."""

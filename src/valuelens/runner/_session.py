@@ -18,7 +18,7 @@ from valuelens.errors import CostLimitReached, InputError
 from valuelens.prompts import Prompt
 from valuelens.runner._batch_exec import BatchOptions, BatchStats, execute_batch
 from valuelens.runner._execute import SAMPLES_PER_ORDER, AskFn, ExecStats, ProgressFn, execute, prompt_key
-from valuelens.runner._plan import plan
+from valuelens.runner._plan import RequestShape, plan, request_shape
 from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale
 from valuelens.runner._spend import SpendGuard
 from valuelens.store import Store
@@ -79,6 +79,7 @@ class Session:
     scale: Scale = field(default_factory=Scale)
     guard: SpendGuard | None = None
     run_id: str | None = None
+    kind: str | None = None
 
     def key(self, prompt: Prompt) -> str:
         """The cache key of a choice prompt asked of this backend."""
@@ -94,6 +95,7 @@ class Session:
     ) -> str:
         """Record (or resume) the run that `spec` identifies, with its items; returns its id."""
         run_id = self.run_id = run_id_of(spec)
+        self.kind = kind
         be = self.backend
         if self.scale.dry_run:  # --dry-run: nothing is stored
             return run_id
@@ -108,12 +110,14 @@ class Session:
         how: AskFn | None = None,
         kind: str = "choice",
         backend: Backend | None = None,
+        shape: RequestShape | None = None,
     ) -> ExecStats:
         """Answer every prompt (key -> prompt) the store has not answered; adds to `stats`.
 
-        `how`, `kind` and `backend` ask otherwise (free text), or another model (a judge)."""
+        `how`, `kind` and `backend` ask otherwise (free text), or another model (a judge); `shape` says
+        what each prompt then takes (requests, output tokens), for --dry-run and --max-cost."""
         step = progress or self.progress
-        got = self._scaled_ask(prompts, step, how=how, kind=kind, backend=backend)
+        got = self._scaled_ask(prompts, step, how=how, kind=kind, backend=backend, shape=shape)
         for name in STAT_FIELDS:
             setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
         self.stats.failures.update(got.failures)
@@ -131,15 +135,25 @@ class Session:
         how: AskFn | None = None,
         kind: str = "choice",
         backend: Backend | None = None,
+        shape: RequestShape | None = None,
     ) -> ExecStats:
-        """--dry-run: the plan, asking nothing; --batch: through the batch API; else live, within --max-cost."""
+        """--dry-run: the plan, asking nothing; --batch: through the batch API; else live, within --max-cost.
+
+        Only choice prompts of the run's model go through a batch API; free text and a judge are asked
+        live, so they are planned and limited at the live price."""
         be, st, guard = backend or self.backend, self.store, self.guard
+        batched = self.scale.batch and how is None and backend is None
         if self.scale.dry_run:
-            raise PlanReady(plan(be, prompts, st, self.samples, batch=self.scale.batch))
-        if self.scale.batch and how is None and backend is None:
+            raise PlanReady(plan(be, prompts, st, self.samples, batch=batched, shape=shape))
+        if batched:
             return asyncio.run(execute_batch(be, st, prompts, self.samples, step, BatchOptions(), guard=guard))
         conc = self.concurrency if backend is None else None
-        return asyncio.run(execute(be, st, prompts, self.samples, step, conc, guard, ask=how, kind=kind))
+        if guard is None or (shape is None and backend is None):
+            return asyncio.run(execute(be, st, prompts, self.samples, step, conc, guard, ask=how, kind=kind))
+        if be.price is None:  # a judge without a price: `answering` refuses it before any call
+            raise InputError(f"--max-cost: no price for {be.name} in the price table")
+        with guard.asking(be.price, shape or request_shape(be, self.samples)):
+            return asyncio.run(execute(be, st, prompts, self.samples, step, conc, guard, ask=how, kind=kind))
 
     def prices_date(self) -> str | None:
         """The date of the price table behind `stats.cost_usd`, None when the model has no price."""

@@ -8,6 +8,8 @@ provider reported. Requests in flight hold their reservations, so concurrent cal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from valuelens.backends import Price, Usage
@@ -65,6 +67,17 @@ class SpendGuard:
                 f"--max-cost: no price for {model} in the price table: add it with --prices FILE (or $VALUELENS_PRICES)"
             )
         return cls(limit_usd, price, shape, spent_usd)
+
+    @contextmanager
+    def asking(self, price: Price, shape: RequestShape) -> Iterator[SpendGuard]:
+        """Within: reserve and settle at `price` and `shape` (free text; a judge model at its own price);
+        the spend and the stop stay shared."""
+        kept = self.price, self.shape
+        self.price, self.shape = price, shape
+        try:
+            yield self
+        finally:
+            self.price, self.shape = kept
 
     def worst_cost(self, prompts: list[Prompt]) -> float:
         """The most these prompts can cost if every one needs the costlier way of asking."""

@@ -13,13 +13,12 @@ import numpy as np
 from valuelens._version import __version__
 from valuelens.analysis import N_BOOT_STUDY, Comparison, compare_tables, compositions
 from valuelens.analysis._compare import shared_rows
-from valuelens.backends import template_of
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.store import Store
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._profile import THEORIES
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies._run import Run
 
 N_BOOT = N_BOOT_STUDY
@@ -57,7 +56,7 @@ def _run_meta(r: Run) -> dict[str, Any]:
     return {
         "run_id": r.run_id,
         "model": r.record.model,
-        **({"template": t} if (t := template_of(r.record.fingerprint)) else {}),
+        **prompt_format(r.record.fingerprint),
         "suite": r.record.suite,
         "condition": r.record.spec.get("condition", {}),
         "items": len(r.dilemmas),

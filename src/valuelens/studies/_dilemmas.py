@@ -101,7 +101,7 @@ def run(
     n_samples = answer_settings(answer, samples, max_tokens)
     if answer == "both":  # two runs on the same prompts; the free-text one carries their agreement
         args = {k: v for k, v in locals().items() if k in _RUN_ARGS}
-        return ask_both(run, args, lambda st, record: assemble_dilemmas(st, record).answer_agreement)
+        return ask_both(run, args, lambda st, record: assemble_dilemmas(st, record).answer_agreement, "dilemmas")
     check_protocol(protocol)
     the_shard = parse_shard(shard)
     the_suite = suite if isinstance(suite, Suite) else load_suite(suite)

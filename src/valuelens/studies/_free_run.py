@@ -15,7 +15,14 @@ from valuelens.analysis import answer_agreement
 from valuelens.backends import Backend
 from valuelens.errors import InputError
 from valuelens.prompts import LABELS, Prompt
-from valuelens.runner import SAMPLES_PER_ORDER, Session, label_distribution, open_backend
+from valuelens.runner import (
+    SAMPLES_PER_ORDER,
+    PlanCollector,
+    Session,
+    current_scale,
+    label_distribution,
+    open_backend,
+)
 from valuelens.runner._generate import (
     ANSWERS,
     FREE_SAMPLES,
@@ -116,6 +123,7 @@ def answering(
     try:
         if be is not None:
             _check_generates(be, "--judge")
+            check_judge_price(be)
         spec = FreeTextSpec(
             samples=s.samples,
             max_tokens=max_tokens,
@@ -130,6 +138,20 @@ def answering(
             be.close()
 
 
+def check_judge_price(judge: Backend) -> None:
+    """With --max-cost, the judge's requests count at its own price: a judge without one is refused.
+
+    Raises:
+        InputError: --max-cost and a judge model without a price.
+    """
+    scale = current_scale()
+    if scale.max_cost is not None and not scale.dry_run and judge.price is None:
+        raise InputError(
+            f"--max-cost: no price for the judge {judge.name} in the price table: add it with --prices FILE "
+            "(or $VALUELENS_PRICES)"
+        )
+
+
 def free_text_args(
     answer: str, max_tokens: int, judge: str | None, judge_base_url: str | None, base_url: Any, timeout: float | None
 ) -> dict[str, Any]:
@@ -142,11 +164,18 @@ def free_text_args(
 R = TypeVar("R", bound=AnsweredRun)
 
 
-def ask_both(study: Callable[..., R], args: dict[str, Any], agreement: Callable[[Store, RunRecord], Any]) -> R:
+def ask_both(
+    study: Callable[..., R], args: dict[str, Any], agreement: Callable[[Store, RunRecord], Any], kind: str
+) -> R:
     """`answer="both"`: the free-text study, then the log-probability one on the same prompts; the
-    free-text result carries their agreement (read by `agreement` once both are stored)."""
-    free = study(**{**args, "answer": "free"})  # first: a model that cannot generate stops before any call
-    study(**{**args, "answer": "logprobs", "samples": None})
+    free-text result carries their agreement (read by `agreement` once both are stored). A dry run
+    plans both halves (and the judge) as the parts of one run of `kind`."""
+    plans = PlanCollector(kind)
+    with plans.run("", "free text"):
+        free = study(**{**args, "answer": "free"})  # first: a model that cannot generate stops before any call
+    with plans.run("", "log-probabilities"):
+        study(**{**args, "answer": "logprobs", "samples": None})
+    plans.done()
     with Store(free.store_path) as st:
         free.answer_agreement = agreement(st, free.record)
     return free

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from valuelens.backends import template_of
 from valuelens.errors import InputError
+
+
+def prompt_format(fingerprint: str) -> dict[str, str]:
+    """The summary key "template": how the run's prompts reached the model (raw text, a chat template
+    and its hash, the server's template; see `valuelens.backends.template_of`); {} where it does not arise."""
+    template = template_of(fingerprint)
+    return {"template": template} if template else {}
 
 
 @runtime_checkable

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from valuelens._version import __version__
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
-from valuelens.backends import template_of
 from valuelens.runner import ExecStats
 from valuelens.store import RunRecord, status_fields
 from valuelens.studies._free_run import answer_reading
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.suites import Dilemma
 
 if TYPE_CHECKING:
@@ -110,7 +109,7 @@ class Run:
         return {
             "run_id": self.run_id,
             "model": self.record.model,
-            **({"template": t} if (t := template_of(self.record.fingerprint)) else {}),
+            **prompt_format(self.record.fingerprint),
             "suite": self.record.suite,
             "condition": self.record.spec.get("condition", {}),
             "items": len(self.dilemmas),

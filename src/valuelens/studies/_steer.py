@@ -19,7 +19,7 @@ from valuelens.runner import PlanCollector, ProgressFn, open_backend
 from valuelens.runner._generate import FREE_MAX_TOKENS
 from valuelens.studies._dilemmas import run
 from valuelens.studies._free_run import answer_settings, free_text_args
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite, resolve_principle
 
@@ -90,6 +90,7 @@ class Steering:
         return {
             "kind": "steer",
             "model": self.baseline.record.model,
+            **prompt_format(self.baseline.record.fingerprint),
             "suite": self.baseline.record.suite,
             "condition": self.condition,
             "principle": self.principle.model_dump(mode="json"),

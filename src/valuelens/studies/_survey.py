@@ -68,7 +68,7 @@ def survey(
     n_samples = answer_settings(answer, samples, max_tokens)
     if answer == "both":
         args = {k: v for k, v in locals().items() if k in _SURVEY_ARGS}
-        return ask_both(survey, args, lambda st, record: assemble_items(st, record).answer_agreement)
+        return ask_both(survey, args, lambda st, record: assemble_items(st, record).answer_agreement, "survey")
     the_shard = parse_shard(shard)
     the_items = list(items if items is not None else load_survey())
     if not the_items:

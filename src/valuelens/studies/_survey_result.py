@@ -18,7 +18,7 @@ from valuelens.runner import ExecStats, label_distribution
 from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._free_run import agreement_with_logprobs, answer_reading, read_free_answers
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies._run import Run
 from valuelens.suites import SurveyItem
 
@@ -126,6 +126,7 @@ class SurveyRun:
             "run_id": self.run_id,
             "kind": "survey",
             "model": self.record.model,
+            **prompt_format(self.record.fingerprint),
             "items": len(self.items),
             "items_answered": int(np.sum(~np.isnan(self.item_ratings()))),
             "items_both_orders": int(both.sum()),

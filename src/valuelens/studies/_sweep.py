@@ -17,7 +17,7 @@ from valuelens.store import status_fields
 from valuelens.studies._conditions import SweepCondition, conditions
 from valuelens.studies._dilemmas import run
 from valuelens.studies._free_run import answer_settings, free_text_args
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies._run import Run
 from valuelens.suites import Principle, Suite, load_suite
 
@@ -102,6 +102,7 @@ class Sweep:
             {
                 "run_id": r.run.run_id,
                 "model": r.model,
+                **prompt_format(r.run.record.fingerprint),
                 "condition": r.condition.label,
                 "kind": r.condition.kind,
                 "items": len(r.run.dilemmas),

@@ -22,7 +22,7 @@ from valuelens.analysis import (
 )
 from valuelens.runner import ExecStats, answer_kinds
 from valuelens.store import RunRecord, Store
-from valuelens.studies._protocol import pick_frames
+from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies.utilities._labels import HELDOUT, TRAINING, PairLabels, pair_labels
 from valuelens.suites import Outcome
 
@@ -182,6 +182,7 @@ class UtilitiesRun:
             "run_id": self.run_id,
             "kind": "utilities",
             "model": self.record.model,
+            **prompt_format(self.record.fingerprint),
             "suite": self.record.suite,
             "condition": {"system_prompt": spec.get("system_prompt")},
             "status": self.record.status,
