@@ -82,6 +82,8 @@ class FakeFreeText:
         self.written: dict[str, int | None] = {}
         self.judged = 0
         self.requests: list[dict[str, Any]] = []
+        self.tokens: dict[str, list[int]] = {}
+        """model -> [prompt, completion] tokens reported in `usage`, for checking a run's bill per model."""
 
     def _judge(self, prompt: str) -> str:
         self.judged += 1
@@ -124,6 +126,9 @@ class FakeFreeText:
         ]
         completion = sum(len(t.split()) for t in texts)
         usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": completion}
+        counted = self.tokens.setdefault(model, [0, 0])
+        counted[0] += usage["prompt_tokens"]
+        counted[1] += completion
         return Reply(
             200,
             {

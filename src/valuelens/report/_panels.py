@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from valuelens.report._charts import Point, forest
+from valuelens.report._costs import cost_text
 from valuelens.report._page import Panel
 from valuelens.report._prompt_format import template_text
 from valuelens.report._svg import esc, fmt, fmt_ci, is_num, padded_range, sign_colour
@@ -78,6 +79,7 @@ def header_block(data: dict[str, Any]) -> str:
         _dd("items", f"{data.get('items', '–')} {'dilemmas' if kind == 'dilemmas' else 'items'}"),
         _dd("prompts", data.get("prompts", "–")),
         _dd("calls", calls),
+        *([_dd("cost", cost)] if (cost := cost_text(data)) else []),
         _dd("time", f"{seconds:.1f} s" if is_num(seconds) else "–"),
         _dd("settings", setting_text),
         _dd("valuelens", data.get("valuelens_version", "–")),

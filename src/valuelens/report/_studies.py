@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from valuelens.report._costs import cost_line
 from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
 from valuelens.report._prompt_format import model_with_format, template_text
@@ -75,6 +76,8 @@ def print_survey(s: dict[str, Any], console: Console) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if cost := cost_line(s):
+        console.print(cost, style="dim", highlight=False, soft_wrap=True, markup=False)
 
 
 def print_steer(s: dict[str, Any], console: Console) -> None:

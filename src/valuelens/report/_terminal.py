@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from valuelens.report._costs import cost_line
 from valuelens.report._free_text import free_text_lines
 from valuelens.report._panels import incomplete_note
 from valuelens.report._prompt_format import template_text
@@ -138,6 +139,8 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
         emoji=False,
         soft_wrap=True,
     )
+    if cost := cost_line(summary):
+        console.print(escape(cost), highlight=False, soft_wrap=True)
     if summary.get("dailydilemmas_protocol"):
         from valuelens.report._dd_protocol import print_protocol
 

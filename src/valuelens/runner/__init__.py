@@ -1,6 +1,7 @@
 """Ask what the store does not answer: one invocation path from backend to finished run, and answer parsing."""
 
 from valuelens.runner._answers import is_refusal, label_distribution, p_first, parse_choice
+from valuelens.runner._costs import PartCost, cost_fields, stored_cost_fields
 from valuelens.runner._execute import (
     SAMPLE_MAX_TOKENS,
     SAMPLES_PER_ORDER,
@@ -23,6 +24,7 @@ __all__ = [
     "SAMPLES_PER_ORDER",
     "SAMPLE_MAX_TOKENS",
     "ExecStats",
+    "PartCost",
     "Plan",
     "PlanCollector",
     "PlanReady",
@@ -36,6 +38,7 @@ __all__ = [
     "check_connection",
     "check_scale",
     "choice_params",
+    "cost_fields",
     "current_scale",
     "execute",
     "in_shard",
@@ -52,4 +55,5 @@ __all__ = [
     "samples_result",
     "scaled",
     "session",
+    "stored_cost_fields",
 ]

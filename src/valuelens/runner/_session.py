@@ -17,6 +17,7 @@ from valuelens.backends._prices import current_prices
 from valuelens.errors import CostLimitReached, InputError
 from valuelens.prompts import Prompt
 from valuelens.runner._batch_exec import BatchOptions, BatchStats, execute_batch
+from valuelens.runner._costs import PartCost
 from valuelens.runner._execute import SAMPLES_PER_ORDER, AskFn, ExecStats, ProgressFn, execute, prompt_key
 from valuelens.runner._plan import RequestShape, plan, request_shape
 from valuelens.runner._scale import PlanReady, Scale, check_scale, current_scale
@@ -66,7 +67,8 @@ class Session:
         store: the open store.
         concurrency: batches in flight at once (None: the backend's own cap).
         progress: called with (done, total) prompts of each `ask`.
-        stats: calls and tokens of this invocation so far (summed over every `ask`).
+        stats: calls and tokens of this invocation so far (summed over every `ask` of the model).
+        judge: the other model asked (a judge) and its calls and tokens, kept apart from `stats`.
     """
 
     backend: Backend
@@ -80,6 +82,7 @@ class Session:
     guard: SpendGuard | None = None
     run_id: str | None = None
     kind: str | None = None
+    judge: tuple[Backend, ExecStats] | None = None
 
     def key(self, prompt: Prompt) -> str:
         """The cache key of a choice prompt asked of this backend."""
@@ -118,9 +121,13 @@ class Session:
         what each prompt then takes (requests, output tokens), for --dry-run and --max-cost."""
         step = progress or self.progress
         got = self._scaled_ask(prompts, step, how=how, kind=kind, backend=backend, shape=shape)
+        into = self.stats
+        if backend is not None and backend is not self.backend:  # a judge: counted and priced apart
+            self.judge = self.judge or (backend, ExecStats())
+            into = self.judge[1]
         for name in STAT_FIELDS:
-            setattr(self.stats, name, getattr(self.stats, name) + getattr(got, name))
-        self.stats.failures.update(got.failures)
+            setattr(into, name, getattr(into, name) + getattr(got, name))
+        into.failures.update(got.failures)
         if self.guard is not None and self.guard.stopped:  # --max-cost: record what was asked, then stop
             if self.run_id is not None:
                 self.finish(self.run_id, got.failed + self.guard.refused)
@@ -155,9 +162,24 @@ class Session:
         with guard.asking(be.price, shape or request_shape(be, self.samples)):
             return asyncio.run(execute(be, st, prompts, self.samples, step, conc, guard, ask=how, kind=kind))
 
+    def judge_part(self) -> PartCost | None:
+        """The judge's calls, tokens and cost at its own price; None when no judge was asked."""
+        return None if self.judge is None else PartCost.of(*self.judge)
+
+    def model_cost(self) -> float | None:
+        """The model's own cost (without a judge's), None when the model has no price."""
+        return self.stats.cost_usd(self.backend)
+
+    def cost_usd(self) -> float | None:
+        """The model's cost plus the judge's, over the parts that have a price (None when none has)."""
+        judge = self.judge_part()
+        costs = [c for c in (self.model_cost(), None if judge is None else judge.cost_usd) if c is not None]
+        return sum(costs) if costs else None
+
     def prices_date(self) -> str | None:
-        """The date of the price table behind `stats.cost_usd`, None when the model has no price."""
-        return None if self.backend.price is None else current_prices().date
+        """The date of the price table behind `cost_usd()`, None when neither model nor judge has a price."""
+        priced = self.backend.price is not None or (self.judge is not None and self.judge[0].price is not None)
+        return current_prices().date if priced else None
 
     @property
     def seconds(self) -> float:
@@ -167,8 +189,11 @@ class Session:
         """Mark the run complete (or incomplete when prompts failed, or only a `partial` share such as
         one `--shard` was asked) with what this invocation cost."""
         secs = self.seconds if seconds is None else seconds
-        stats = self.stats.run_stats(secs, failed, self.stats.cost_usd(self.backend))
-        stats["prices_date"] = self.prices_date()
+        stats = self.stats.run_stats(secs, failed, self.cost_usd())
+        stats |= {"prices_date": self.prices_date(), "model_cost_usd": self.model_cost()}  # see `runner._costs`
+        judge = self.judge_part()
+        if judge is not None:
+            stats["judge"] = judge.to_dict()
         self.store.finish_run(run_id, "complete" if not failed and not partial else "incomplete", stats)
 
 

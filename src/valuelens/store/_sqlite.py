@@ -85,8 +85,27 @@ def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(env).expanduser() if env else DEFAULT_STORE
 
 
-_ADDITIVE_STATS = ("model_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "cost_usd", "seconds")
-"""Fields of ``runs.stats`` that add up over the invocations of a run."""
+_ADDITIVE_STATS = (
+    *("model_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "cost_usd", "model_cost_usd", "seconds"),
+)
+"""Fields of ``runs.stats`` (and of its ``judge`` part) that add up over the invocations of a run."""
+
+
+def _added(before: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """`stats` with the additive fields of `before` added; a judge part of the same judge model too."""
+    merged = dict(stats)
+    for key in _ADDITIVE_STATS:
+        old, new = before.get(key), stats.get(key)
+        if isinstance(old, int | float) and isinstance(new, int | float):
+            merged[key] = old + new
+        elif new is None and old is not None:
+            merged[key] = old
+    old_judge, new_judge = before.get("judge"), stats.get("judge")
+    if isinstance(old_judge, dict) and isinstance(new_judge, dict) and old_judge.get("model") == new_judge.get("model"):
+        merged["judge"] = _added(old_judge, new_judge)
+    elif new_judge is None and old_judge is not None:  # an invocation that asked no judge keeps the earlier part
+        merged["judge"] = old_judge
+    return merged
 
 
 def _path(store: Store) -> Path:
@@ -224,13 +243,7 @@ class Store(ClaimsMixin):
         with self.transaction() as db:
             row = db.execute("SELECT stats FROM runs WHERE run_id=?", (run_id,)).fetchone()
             before = json.loads(row[0]) if accumulate and row and row[0] else {}
-            merged = dict(stats)
-            for key in _ADDITIVE_STATS:
-                old, new = before.get(key), stats.get(key)
-                if isinstance(old, int | float) and isinstance(new, int | float):
-                    merged[key] = old + new
-                elif new is None and old is not None:
-                    merged[key] = old
+            merged = _added(before, stats)
             merged["invocations"] = int(before.get("invocations", 1 if before else 0)) + 1
             db.execute(
                 "UPDATE runs SET status=?, stats=?, updated=? WHERE run_id=?",

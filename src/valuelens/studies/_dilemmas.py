@@ -136,7 +136,8 @@ def run(
         assert record is not None
         result = assemble_dilemmas(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
-        result.cost_usd, result.prices_date = s.stats.cost_usd(s.backend), s.prices_date()
+        result.cost_usd, result.prices_date = s.cost_usd(), s.prices_date()
+        result.model_cost_usd, result.judge = s.model_cost(), s.judge_part()
         result.lexicon = mapping
         s.finish(run_id, len(result.failures), result.seconds, partial=the_shard is not None)
         if protocol == "dailydilemmas":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from valuelens._version import __version__
 from valuelens.analysis import ChoiceTable
 from valuelens.analysis._scores import N_BOOT, Estimate, ValueScore, position_bias, value_scores
-from valuelens.runner import ExecStats
+from valuelens.runner import ExecStats, PartCost, cost_fields, stored_cost_fields
 from valuelens.store import RunRecord, status_fields
 from valuelens.studies._free_run import answer_reading
 from valuelens.studies._protocol import pick_frames, prompt_format
@@ -32,7 +32,10 @@ class Run:
         failures: prompt key -> reason, for prompts without an answer.
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
         kinds: counts of answers of special kinds (bounded log-probabilities, refusals, unparsed samples).
-        cost_usd: estimated cost of the invocation, None when the model's price is unknown.
+        cost_usd: estimated cost of the invocation (the model's and a judge's, each at its own price),
+            None when neither has a price.
+        model_cost_usd: the model's own share of `cost_usd` (None without a price).
+        judge: the judge's calls, tokens and cost when a judge read free-text answers, else None.
         lexicon: the theory mapping of the lenses (None: the bundled lexicon).
         protocol: the DailyDilemmas-protocol comparison when the run asked for it (`run(protocol=...)`).
         answered: prompts of the run with an answer in the store (None when unknown); fewer than
@@ -54,6 +57,8 @@ class Run:
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    model_cost_usd: float | None = None
+    judge: PartCost | None = None
     lexicon: TheoryMap | None = None
     protocol: dict[str, Any] | None = None
     answered: int | None = None
@@ -119,7 +124,7 @@ class Run:
             "tokens_prompt": inv.tokens_prompt,
             "tokens_evaluated": inv.tokens_evaluated,
             "tokens_completion": inv.tokens_completion,
-            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            **cost_fields(self.record.model, self.model_cost_usd, self.judge),
             "prices_date": self.prices_date,
             "seconds": round(self.seconds, 3),
             "failed": len(self.failures),
@@ -145,8 +150,10 @@ class Run:
         """For a run loaded from the store: what it took, summed over the invocations that finished."""
         if self.invocation is not None:
             return {}
-        keys = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "seconds")
-        return {k: self.record.stats[k] for k in keys if k in self.record.stats}
+        stats = self.record.stats
+        keys = ("model_calls", "cached_calls", "tokens_prompt", "tokens_evaluated", "tokens_completion", "seconds")
+        stored = {k: stats[k] for k in keys if k in stats} | stored_cost_fields(self.record.model, stats)
+        return stored | ({"prices_date": stats["prices_date"]} if stats.get("prices_date") else {})
 
     def report_data(self, n_boot: int = N_BOOT) -> dict[str, Any]:
         """What the HTML report shows: the summary plus kind, date, settings, theory lenses and every choice."""

@@ -99,6 +99,7 @@ def survey(
         assert record is not None
         result = assemble_items(s.store, record)
         result.invocation, result.seconds = s.stats, s.seconds
+        result.model_cost_usd, result.judge = s.model_cost(), s.judge_part()
         result.against, result.against_note = dilemma_run, note
         s.finish(run_id, len(result.failures), result.seconds, partial=the_shard is not None)
         return result

@@ -14,7 +14,7 @@ from valuelens.analysis import N_BOOT_STUDY, SurveyScores, bootstrap_mean, fit_v
 from valuelens.errors import InputError
 from valuelens.lexicon import load_lexicon
 from valuelens.prompts import ANCHORS, SCALE_LABELS, agreement
-from valuelens.runner import ExecStats, label_distribution
+from valuelens.runner import ExecStats, PartCost, cost_fields, label_distribution, stored_cost_fields
 from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._dilemma_store import assemble_dilemmas
 from valuelens.studies._free_run import agreement_with_logprobs, answer_reading, read_free_answers
@@ -41,6 +41,8 @@ class SurveyRun:
         failures: prompt key -> reason, for prompts without an answer.
         against: the dilemma run the say-do gap compares with, or None.
         against_note: why there is no such run, when there is none.
+        model_cost_usd: the model's estimated cost (None without a price); judge: the judge's calls,
+            tokens and cost at its own price when a judge read free-text answers.
         answered: prompts with an answer in the store (None when unknown); fewer than `prompts`: incomplete.
         free_text: for free-text answers, the reads per route, unread reasons, judge-rule agreement.
         answer_agreement: agreement of the free-text ratings with a log-probability survey of the same
@@ -59,6 +61,8 @@ class SurveyRun:
     answered: int | None = None
     free_text: dict[str, Any] | None = None
     answer_agreement: dict[str, Any] | None = None
+    model_cost_usd: float | None = None
+    judge: PartCost | None = None
 
     @property
     def run_id(self) -> str:
@@ -134,6 +138,12 @@ class SurveyRun:
             "model_calls": stats.get("model_calls", inv.model_calls),
             "cached_calls": stats.get("cached_calls", inv.cached_calls),
             "tokens_prompt": stats.get("tokens_prompt", inv.tokens_prompt),
+            "tokens_completion": stats.get("tokens_completion", inv.tokens_completion),
+            **(
+                stored_cost_fields(self.record.model, stats)
+                if self.invocation is None
+                else cost_fields(self.record.model, self.model_cost_usd, self.judge)
+            ),
             "seconds": round(stats.get("seconds", self.seconds), 3),
             "failed": len(self.failures),
             **status_fields(self.answered, 2 * len(self.items)),
