@@ -59,6 +59,18 @@ def incomplete_note(data: dict[str, Any]) -> str | None:
     return f"INCOMPLETE: {count}; these results cover only what was answered. Rerun the same command to finish the run."
 
 
+def incomplete_banner(data: dict[str, Any], who: str = "") -> str:
+    """The HTML warning of a run with unanswered prompts (`incomplete_note`, after `who` when given), else ""."""
+    note = incomplete_note(data)
+    if not note:
+        return ""
+    text = f"{who}: {note}" if who else note
+    return (
+        '<p class="incomplete" role="alert" style="background:#fde8e8;color:#8a1c1c;padding:8px 12px;'
+        f'border-radius:6px;font-weight:600">{esc(text)}</p>'
+    )
+
+
 def header_block(data: dict[str, Any]) -> str:
     """The page heading: model, suite, conditions, date, settings, version, items, calls, time."""
     model, suite = data.get("model", "unknown model"), data.get("suite", "unknown suite")
@@ -107,15 +119,9 @@ def header_block(data: dict[str, Any]) -> str:
             f"What this model puts first when values conflict, measured on suite {esc(suite)} "
             "with every item asked in both option orders."
         )
-    note = incomplete_note(data)
-    banner = (
-        f'<p class="incomplete" role="alert" style="background:#fde8e8;color:#8a1c1c;padding:8px 12px;'
-        f'border-radius:6px;font-weight:600">{esc(note)}</p>'
-        if note
-        else ""
-    )
     return (
-        f'<header class="panel" id="header" data-panel="header"><h1>{heading}</h1>{banner}<p class="sub">{what}</p>'
+        f'<header class="panel" id="header" data-panel="header"><h1>{heading}</h1>{incomplete_banner(data)}'
+        f'<p class="sub">{what}</p>'
         f'<dl class="meta">{"".join(items)}</dl>{conditions}</header>'
     )
 

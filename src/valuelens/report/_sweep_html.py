@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from valuelens._io import write_text
+from valuelens.report._panels import incomplete_banner
 from valuelens.report._svg import CHAR_W, esc, is_num, svg, tag, text, title
 
 CELL_W, CELL_H, HEAD_H = 34.0, 15.0, 22.0
@@ -114,6 +115,7 @@ def render_sweep_html(summary: dict[str, Any]) -> str:
     ]
     body = [
         f"<h1>valuelens sweep: {esc(summary['suite'])}</h1>",
+        *(incomplete_banner(r, f"{r['model']} | {r['condition']}") for r in summary.get("runs", [])),
         f"<p>{esc(len(cols))} runs on the same dilemmas; seed {esc(summary['seed'])}, "
         f"{esc(summary['n_boot'])} bootstrap resamples. {esc(summary['method'])}.</p>",
         "<h2>Runs</h2>",

@@ -21,7 +21,7 @@ from valuelens.analysis import (
     wilson_interval,
 )
 from valuelens.runner import ExecStats, answer_kinds
-from valuelens.store import RunRecord, Store
+from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies.utilities._labels import HELDOUT, TRAINING, PairLabels, pair_labels
 from valuelens.suites import Outcome
@@ -56,6 +56,7 @@ class UtilitiesRun:
         failures: prompt key -> reason, for prompts without an answer.
         kinds: counts of special answers (bounded log-probabilities, refusals, unparsed samples).
         invocation: calls and tokens of the invocation that produced this object (None when loaded).
+        progress: (answered, asked) prompts in the store; fewer answered makes the run `incomplete`.
     """
 
     record: RunRecord
@@ -70,6 +71,7 @@ class UtilitiesRun:
     cost_usd: float | None = None
     prices_date: str | None = None
     unanswered: int = 0
+    progress: tuple[int, int] | None = None
 
     @property
     def run_id(self) -> str:
@@ -186,6 +188,7 @@ class UtilitiesRun:
             "suite": self.record.suite,
             "condition": {"system_prompt": spec.get("system_prompt")},
             "status": self.record.status,
+            **(status_fields(*self.progress) if self.progress is not None else {}),
             "items": len(self.outcomes),
             "prompts": 2 * len(lab),
             "model_calls": inv.model_calls,
@@ -277,6 +280,8 @@ def assemble(store: Store, record: RunRecord) -> UtilitiesRun:
     labels = labels.select(~leaked) if leaked.any() else labels
     unanswered = sum(1 for k in set(keys) if k not in answers and k not in failures)
     model = fit_labels(labels, len(outcomes))
+    kinds = answer_kinds(answers)
+    progress = (len(answers), len(set(keys)))  # as `runs` counts: fewer answered than asked is incomplete
     return UtilitiesRun(
-        record, outcomes, labels, model, failures, store.path, answer_kinds(answers), unanswered=unanswered
+        record, outcomes, labels, model, failures, store.path, kinds, unanswered=unanswered, progress=progress
     )
