@@ -10,28 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.servers.freetext_fake import serve
 from tests.test_cli_scale import PRICES, priced  # noqa: F401  (priced: a fixture)
-from typer.testing import CliRunner
+from tests.test_free_text_studies import _cli, fake  # noqa: F401  (fake: a fixture)
 
-from valuelens.cli import app
 from valuelens.runner import PartCost
 from valuelens.store import Store
 
 MODEL, JUDGE = "openai/chatty", "openai/judge"  # the judge is 500 times dearer than the model
-
-
-@pytest.fixture
-def fake():
-    server, handler = serve(max_requests=5_000, max_seconds=120)
-    yield server.url + "/v1", handler
-    server.stop()
-
-
-def _cli(*args: str) -> str:
-    got = CliRunner().invoke(app, list(args))
-    assert got.exit_code == 0, got.output
-    return got.stdout
 
 
 def _run(url: str, store: Path, prices: Path, *extra: str) -> list[str]:
@@ -80,7 +65,7 @@ def test_a_dearer_judge_is_priced_at_its_own_price_everywhere(fake, tmp_path: Pa
 
 
 def test_a_judge_without_a_price_says_so_and_the_total_counts_the_model(
-    fake,
+    fake,  # noqa: F811
     tmp_path: Path,
     priced: Path,  # noqa: F811
 ) -> None:
@@ -108,7 +93,7 @@ def test_a_run_without_a_judge_has_no_judge_part(fake, tmp_path: Path, priced: P
 
 
 def test_a_run_stored_before_the_judge_was_counted_apart_reads_as_before(
-    fake,
+    fake,  # noqa: F811
     tmp_path: Path,
     priced: Path,  # noqa: F811
 ) -> None:
@@ -149,7 +134,7 @@ def test_the_judge_part_adds_up_over_the_invocations_of_a_run(tmp_path: Path) ->
 
 
 def test_a_survey_keeps_the_judge_part_apart_too(
-    fake,
+    fake,  # noqa: F811
     tmp_path: Path,
     priced: Path,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
