@@ -16,6 +16,8 @@ import numpy as np
 from valuelens.backends.llamacpp._logprobs import Chunks, log_softmax_at
 
 RESIDENT = 0  # the sequence that keeps the shared chunks between calls
+Node = tuple[int, int, tuple[int, ...], bool]
+"""(stream, start position, tokens, read the logits after the last token)"""
 
 
 def _common(prompts: list[Chunks]) -> int:
@@ -93,7 +95,7 @@ class TreeScorer:
         depth = max(len(c) for c in prompts)
         out: list[list[float]] = [[] for _ in prompts]
         for k in range(common, depth):
-            level: list[tuple[int, int, tuple[int, ...], bool]] = []
+            level: list[Node] = []
             for i, c in enumerate(prompts):
                 if k >= len(c):
                     continue
@@ -106,19 +108,19 @@ class TreeScorer:
                         lib.llama_memory_seq_cp(mem, parent, s, -1, -1)
                     last = k == len(c) - 1
                     level.append((s, sum(map(len, c[:k])), c[k], last))
-            outputs = self._decode(level)
+            logits = self._run_level(level)
             for i, c in enumerate(prompts):
                 if k == len(c) - 1:
-                    out[i] = log_softmax_at(self._logits(outputs[owner[(c, k)]]), ids)
+                    out[i] = log_softmax_at(logits[owner[(c, k)]], ids)
         return out
 
-    def _logits(self, index: int) -> np.ndarray:
-        ptr = self._lib.llama_get_logits_ith(self._ctx.ctx, index)
-        return np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
+    def _run_level(self, level: list[Node]) -> dict[int, np.ndarray]:
+        """Evaluate a level's nodes (all in one llama_decode here); the logits of each stream that reads."""
+        return self._decode(level)
 
-    def _decode(self, nodes: list[tuple[int, int, tuple[int, ...], bool]]) -> dict[int, int]:
+    def _decode(self, nodes: list[Node]) -> dict[int, np.ndarray]:
         """One llama_decode of (stream, start position, tokens, read logits at the end) nodes; returns the
-        batch index of each stream's logits."""
+        logits of each stream that reads them."""
         b, n, where = self._batch, 0, {}
         for seq, start, tokens, read in nodes:
             for j, tok in enumerate(tokens):
@@ -137,7 +139,11 @@ class TreeScorer:
             raise RuntimeError(f"llama_decode returned {rc} for {n} tokens")
         self.decodes += 1
         self.tokens += n
-        return where
+        out = {}
+        for seq, index in where.items():
+            ptr = self._lib.llama_get_logits_ith(self._ctx.ctx, index)
+            out[seq] = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,)).copy()
+        return out
 
 
-__all__ = ["TreeScorer"]
+__all__ = ["RESIDENT", "Node", "TreeScorer"]
