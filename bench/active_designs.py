@@ -91,6 +91,13 @@ class DiagonalSelector(ActivePairSelector):
         return crowding_weights(utilities)
 
 
+class InformedDiagonalSelector(InformedSelector):
+    """The informed design with the previous error cost: the yardstick issue 19's 1.25x target was set against."""
+
+    def _error_cost(self, utilities: np.ndarray, full_covariance: bool) -> np.ndarray:
+        return crowding_weights(utilities)
+
+
 def crossings(curve: list[tuple[int, float]]) -> Crossings:
     """First comparison count at which the curve reaches each threshold."""
     return {t: next((m for m, r in curve if r >= t), None) for t in THRESHOLDS}
@@ -191,5 +198,10 @@ def run_design(design: str, n: int, regime: str, seed: int) -> Crossings:
         return run_random(n, oracle, seed, cap)
     if design in ("UE", "UE/16"):
         return run_heuristic(n, oracle, seed, cap, round(UE_ROUND * n / UE_ITEMS) if design == "UE" else n // 16)
-    kinds = {"active": ActivePairSelector, "diagonal": DiagonalSelector, "informed": InformedSelector}
+    kinds = {
+        "active": ActivePairSelector,
+        "diagonal": DiagonalSelector,
+        "informed": InformedSelector,
+        "informed/diagonal": InformedDiagonalSelector,
+    }
     return run_active(n, oracle, seed, cap, kinds[design])

@@ -19,7 +19,8 @@ stream (bench/active_designs.py):
   round of 510 outcomes; rounds here are 500 N / 510 pairs;
 - UE/16: the same rule with rounds of N/16, as adaptive as active (a stronger peer than published);
 - informed: the active selector planning every round from the truth (true utilities and answer
-  noise, covariance from the true Fisher information) instead of the fit.
+  noise, covariance from the true Fisher information) instead of the fit;
+- informed/diagonal (only with --designs): the informed design with the previous error cost.
 Designs run interleaved per seed in one process; each (N, regime, seed, design) result is appended
 to --raw as one JSON line as soon as it is known, so runs can be split over processes and resumed
 (a result already in the file is not run again) and the table is recomputed from the raw lines.
@@ -48,7 +49,16 @@ from active_designs import REGIMES, THRESHOLDS, run_design
 from scipy.stats import t as student_t
 
 DESIGNS = ("active", "diagonal", "random", "UE", "UE/16", "informed")
-RATIOS = (("active", "UE"), ("active", "UE/16"), ("active", "informed"), ("active", "random"), ("active", "diagonal"))
+EXTRA = ("informed/diagonal",)  # run only when asked for with --designs
+RATIOS = (
+    ("active", "UE"),
+    ("active", "UE/16"),
+    ("active", "informed"),
+    ("active", "random"),
+    ("active", "diagonal"),
+    ("active", "informed/diagonal"),
+    ("diagonal", "informed/diagonal"),
+)
 Key = tuple[int, str, int, str]  # (N, regime, seed, design)
 
 
@@ -87,18 +97,17 @@ def paired_ratio(x: list[int], y: list[int]) -> str:
 
 def summarize(found: dict[Key, dict[str, int | None]]) -> None:
     """Print, per (N, regime, threshold), every design's counts and active's paired ratios."""
-    cells: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for n, regime, seed, _ in found:
-        cells[(n, regime)].add(seed)
-    for (n, regime), seeds in sorted(cells.items(), key=lambda c: (c[0][0], list(REGIMES).index(c[0][1]))):
-        designs = [d for d in DESIGNS if all((n, regime, s, d) in found for s in seeds)]
-        missing = [d for d in DESIGNS if d not in designs]
-        print(
-            f"\nN={n} {regime}: {len(seeds)} seeds ({min(seeds)}-{max(seeds)})"
-            + (f"; incomplete: {missing}" if missing else "")
-        )
+    cells: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for n, regime, _, design in found:
+        cells[(n, regime)].add(design)
+    for (n, regime), present in sorted(cells.items(), key=lambda c: (c[0][0], list(REGIMES).index(c[0][1]))):
+        designs = [d for d in DESIGNS if d in present]
+        seeds = sorted({s for m, r, s, _ in found if (m, r) == (n, regime)})
+        seeds = [s for s in seeds if all((n, regime, s, d) in found for d in designs)]  # every design ran
+        designs += [d for d in EXTRA if all((n, regime, s, d) in found for s in seeds)]
+        print(f"\nN={n} {regime}: {len(seeds)} seeds with every design")
         for t in THRESHOLDS:
-            counts = {d: [found[(n, regime, s, d)][str(t)] for s in sorted(seeds)] for d in designs}
+            counts = {d: [found[(n, regime, s, d)][str(t)] for s in seeds] for d in designs}
             never = {d: sum(v is None for v in c) for d, c in counts.items() if any(v is None for v in c)}
             print(
                 f"  Spearman {t}: comparisons, mean +- SE  median [IQR]"
@@ -106,10 +115,10 @@ def summarize(found: dict[Key, dict[str, int | None]]) -> None:
             )
             for d in designs:
                 if d not in never:
-                    print(f"    {d:9} {spread(counts[d])}")
+                    print(f"    {d:17} {spread(counts[d])}")
             for x, y in RATIOS:
                 if x in counts and y in counts and x not in never and y not in never:
-                    print(f"    {x}/{y:9} {paired_ratio(counts[x], counts[y])}")
+                    print(f"    {x + '/' + y:26} {paired_ratio(counts[x], counts[y])}")
 
 
 def main() -> None:
@@ -118,7 +127,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 510])
     parser.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
-    parser.add_argument("--designs", nargs="+", default=list(DESIGNS), choices=list(DESIGNS))
+    parser.add_argument("--designs", nargs="+", default=list(DESIGNS), choices=list(DESIGNS + EXTRA))
     parser.add_argument("--raw", type=Path, default=Path(__file__).parent / "results" / "active.jsonl")
     parser.add_argument("--summarize", type=Path, nargs="+", help="only print the table of these raw files")
     args = parser.parse_args()
