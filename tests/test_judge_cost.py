@@ -13,7 +13,7 @@ import pytest
 from tests.test_cli_scale import PRICES, priced  # noqa: F401  (priced: a fixture)
 from tests.test_free_text_studies import _cli, fake  # noqa: F401  (fake: a fixture)
 
-from valuelens.runner import PartCost
+from valuelens.runner import PartCost, cost_fields, stored_cost_fields
 from valuelens.store import Store
 
 MODEL, JUDGE = "openai/chatty", "openai/judge"  # the judge is 500 times dearer than the model
@@ -107,7 +107,7 @@ def test_a_run_stored_before_the_judge_was_counted_apart_reads_as_before(
     db.commit()
     db.close()
     shown = json.loads(_cli("show", s["run_id"], "--store", str(store), "--json"))
-    assert "judge" not in shown and "model_cost_usd" not in shown and shown["cost_usd"] == old["cost_usd"]
+    assert "judge" not in shown and "model_cost_usd" not in shown and shown["cost_usd"] == round(old["cost_usd"], 6)
     text = " ".join(_cli("show", s["run_id"], "--store", str(store)).split())
     assert f"Estimated cost ${old['cost_usd']:.4f} (prices of 2031-02)." in text
 
@@ -131,6 +131,17 @@ def test_the_judge_part_adds_up_over_the_invocations_of_a_run(tmp_path: Path) ->
     judge = PartCost.from_stats(stats["judge"])
     assert judge == PartCost(JUDGE, 5, 3, 500, 0, 5, 3.5)
     assert PartCost.from_stats(None) is None and PartCost.from_stats({"tokens_prompt": 1}) is None
+
+
+def test_stored_costs_read_as_the_summary_rounds_them() -> None:
+    # a run's cost is a sum of floats (its parts, its invocations); the store keeps the raw sum and
+    # `show` must give the same 6-place figure the finished run printed, not the sum's last-bit noise
+    judge = PartCost(JUDGE, model_calls=2, cost_usd=0.2)
+    stats = {"model_calls": 1, "model_cost_usd": 0.1, "cost_usd": 0.1 + 0.2, "judge": judge.to_dict()}
+    assert 0.1 + 0.2 != 0.3
+    assert stored_cost_fields(MODEL, stats)["cost_usd"] == cost_fields(MODEL, 0.1, judge)["cost_usd"] == 0.3
+    assert stored_cost_fields(MODEL, {"cost_usd": 0.1 + 0.2})["cost_usd"] == 0.3  # no judge part
+    assert stored_cost_fields(MODEL, {"cost_usd": None, "judge": judge.to_dict()})["cost_usd"] is None
 
 
 def test_a_survey_keeps_the_judge_part_apart_too(

@@ -78,6 +78,12 @@ def stored_cost_fields(model: str, stats: dict[str, Any]) -> dict[str, Any]:
         return {}
     judge = PartCost.from_stats(stats.get("judge"))
     if judge is None:  # no judge, or a run stored before the judge was counted apart
-        return {"cost_usd": stats.get("cost_usd")}
+        return {"cost_usd": usd(stats.get("cost_usd"))}
     model_cost = stats.get("model_cost_usd")
-    return cost_fields(model, model_cost, judge) | {"cost_usd": stats.get("cost_usd")}
+    return cost_fields(model, model_cost, judge) | {"cost_usd": usd(stats.get("cost_usd"))}
+
+
+def usd(value: Any) -> float | None:
+    """A stored dollar figure as a summary shows it: rounded to 6 places (a sum of floats, such as the
+    parts of a run or its invocations merged, carries last-bit noise); None when it is not a number."""
+    return round(float(value), 6) if isinstance(value, int | float) else None
