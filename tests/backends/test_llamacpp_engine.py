@@ -81,3 +81,50 @@ def test_a_file_llama_cpp_cannot_load_is_one_line_naming_it(tmp_path: Path) -> N
     message = str(err.value)
     assert "\n" not in message and str(bad) in message and "could not load" in message
     assert "VALUELENS_THREADS=1" in message and "pip install -U llama-cpp-python" in message
+
+
+@pytest.mark.embedded
+def test_every_llama_cpp_call_runs_on_one_thread(monkeypatch) -> None:
+    """Loading, scoring and generating, whether called directly, from another thread or from event loops
+    (each with its own executor), and for every model loaded, reach llama.cpp from one thread. More
+    threads would each get an OpenMP team; with more team threads than CPUs libgomp sleeps at ggml's
+    barriers instead of spinning, and a run's decodes took 1.1-2x as long (BENCHMARKS.md)."""
+    import asyncio
+    import threading
+
+    import llama_cpp._internals as internals
+
+    from valuelens.prompts import Condition, dilemma_prompt
+    from valuelens.suites import load_suite
+
+    callers: list[tuple[str, int]] = []
+    load, decode = internals.llama_cpp.llama_model_load_from_file, internals.llama_cpp.llama_decode
+
+    def spy_load(path: bytes, params):
+        callers.append(("load", threading.get_ident()))
+        return load(path, params)
+
+    def spy_decode(ctx, batch):
+        callers.append(("decode", threading.get_ident()))
+        return decode(ctx, batch)
+
+    monkeypatch.setattr(internals.llama_cpp, "llama_model_load_from_file", spy_load)
+    monkeypatch.setattr(internals.llama_cpp, "llama_decode", spy_decode)
+    backend, second = _backend.LlamaCppBackend(), _backend.LlamaCppBackend()  # e.g. a model and its judge
+    try:
+        prompts = [dilemma_prompt(d, 0, Condition()) for d in load_suite("core").dilemmas[:2]]
+        asyncio.run(second.choice_logprobs(prompts, ["A", "B"]))
+        backend.score_chunks([backend.chunks(prompts[0])], ["A", "B"])  # from the main thread
+        for _ in range(2):  # two event loops, two default executors
+            asyncio.run(backend.choice_logprobs(prompts, ["A", "B"]))
+        other = threading.Thread(target=lambda: backend.score_chunks([backend.chunks(prompts[1])], ["A", "B"]))
+        other.start()
+        other.join()
+        asyncio.run(backend.generate(prompts[:1], 1, 3))
+        engine = backend._engine.ident
+    finally:
+        backend.close()
+        second.close()
+    kinds = {kind for kind, _ in callers}
+    assert kinds == {"load", "decode"} and len(callers) > 10 and callers.count(("load", engine)) == 2
+    assert {ident for _, ident in callers} == {engine} and engine != threading.get_ident()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl
 
 import numpy as np
 
 from valuelens.backends._base import BackendBase, Failed, Usage
+from valuelens.backends.llamacpp._engine import runs_on_engine, shared_engine
 from valuelens.backends.llamacpp._load import (
     cpu_flags,
     engine_params,
@@ -28,6 +30,8 @@ from valuelens.prompts import Prompt
 N_CTX = 4096
 N_BATCH = 512
 OPTIONS = ("threads", "template")
+P = ParamSpec("P")
+T = TypeVar("T")
 __all__ = ["EMBEDDED", "N_CTX", "LlamaCppBackend", "embedded_model_path", "file_sha256"]
 
 
@@ -74,9 +78,11 @@ class LlamaCppBackend(BackendBase):
         )
         self.usage = Usage()
         self.params = engine_params(cpu_flags())
-        try:
+        self._engine = shared_engine()  # every llama.cpp call of the process on one thread: see `_engine`
+
+        def load() -> Any:
             with quiet_native_stderr(), llama_params(self.params):
-                self._llm = Llama(
+                return Llama(
                     model_path=str(path),
                     n_ctx=N_CTX,
                     n_batch=N_BATCH,
@@ -87,6 +93,9 @@ class LlamaCppBackend(BackendBase):
                     verbose=False,
                     seed=0,
                 )
+
+        try:
+            self._llm = self._engine.call(load)
         except (ValueError, RuntimeError, OSError) as exc:
             raise load_failure(path, "load", exc) from None
         self._n_vocab = self._llm.n_vocab()
@@ -98,9 +107,14 @@ class LlamaCppBackend(BackendBase):
         try:
             self.format = choose_format(options.get("template"), self._llm.metadata, bos, eos, self.name)
         except InputError:
-            self._llm.close()
+            self.close()
             raise
         self.fingerprint += f":template={self.format.id}"  # raw, or chat:<hash of the template>[+nothink]
+
+    def on_engine(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(*args, **kwargs)` on the thread that owns the model: anything that evaluates through
+        `_llm` directly (benchmarks, tests) should, so the process keeps one OpenMP team."""
+        return self._engine.call(fn, *args, **kwargs)
 
     def _special(self, token: int) -> str:
         return self._llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
@@ -169,6 +183,7 @@ class LlamaCppBackend(BackendBase):
         self.usage.tokens_evaluated += done - reuse
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(self._n_vocab,))
 
+    @runs_on_engine
     def score_chunks(self, prompts: list[Chunks], labels: list[str]) -> list[list[float]]:
         """Label log-probabilities after each prompt."""
         ids = [self.label_id(lab) for lab in labels]
@@ -197,7 +212,7 @@ class LlamaCppBackend(BackendBase):
         ]
 
     async def choice_logprobs(self, prompts: list[Prompt], labels: list[str]) -> list[dict[str, float] | Failed] | None:
-        return await asyncio.to_thread(self._score, prompts, labels)
+        return await self._engine.run(self._score, prompts, labels)
 
     def forget(self) -> None:
         """Drop all cached state: the next prompt is computed from scratch (benchmarks, tests)."""
@@ -210,6 +225,7 @@ class LlamaCppBackend(BackendBase):
             self.forget()
             self._mode = mode
 
+    @runs_on_engine
     def complete(self, text: str, max_tokens: int, temperature: float, seed: int) -> str:
         """One completion of raw `text` through llama-cpp-python's own generation (reusing its cached prefix)."""
         self._use("generate")
@@ -219,6 +235,7 @@ class LlamaCppBackend(BackendBase):
             raise load_failure(self.path, "evaluate", exc) from None
         return str(r["choices"][0]["text"])  # type: ignore[index]
 
+    @runs_on_engine
     def draw(self, tokens: list[int], max_tokens: int, temperature: float, seed: int) -> str:
         """One answer after `tokens`, up to the end of the turn or `max_tokens` (or the context's end);
         control tokens the model writes (think tags) are kept in the text."""
@@ -256,10 +273,10 @@ class LlamaCppBackend(BackendBase):
         return out
 
     async def sample(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
-        return await asyncio.to_thread(self._answers, prompts, n, max_tokens, False)
+        return await self._engine.run(self._answers, prompts, n, max_tokens, False)
 
     async def generate(self, prompts: list[Prompt], n: int, max_tokens: int) -> list[list[str] | Failed]:
-        return await asyncio.to_thread(self._answers, prompts, n, max_tokens, True)
+        return await self._engine.run(self._answers, prompts, n, max_tokens, True)
 
     def close(self) -> None:
-        self._llm.close()
+        self._engine.call(self._llm.close)
