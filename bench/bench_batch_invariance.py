@@ -87,7 +87,7 @@ def main() -> None:
         "greedy x16": LockstepScorer(backend._llm, 16, greedy=True),
     }
     for name, scorer in scorers.items():
-        variants[name] = scorer.score(chunked, ids)
+        variants[name] = backend.on_engine(scorer.score, chunked, ids)  # where the backend evaluates
     la = os.getloadavg()
     engine = "GGML_CPU_TILED_MM_FORCE=1" if args.tiled_force else "default engine settings"
     print(
@@ -122,7 +122,7 @@ def speed(
         for name, scorer in scorers.items():
             scorer.forget()
             before, t = scorer.tokens, time.perf_counter()
-            scorer.score(chunked, ids)
+            backend.on_engine(scorer.score, chunked, ids)
             times[name].append(time.perf_counter() - t)
             tokens[name] = scorer.tokens - before
     la = os.getloadavg()

@@ -3,11 +3,15 @@
     python bench/run_embedded.py [--limit N]      # the run, raw prefill timed before, between, after
     python bench/run_embedded.py --peers [--limit N] [--rounds R]   # the field's protocols, same dilemmas
     python bench/run_embedded.py --check [--limit N]   # batched vs one-prompt-at-a-time, largest |dP|
+    python bench/run_embedded.py --replay [--limit N] [--rounds R]  # the run vs its own decodes back to back
 
 Ideal time = the run's evaluated tokens at the raw prefill rate of the same backend, in this process,
 at the sizes of the run's own llama_decode calls: the sum over its decodes of n / rate(n), rate(n)
 interpolated between rates timed at 16, 32, 64, 128, 256 and 512 tokens (each a median of 3
-evaluations of one fresh sequence, timed before, between and after the run). It also prints the ideal
+evaluations of one fresh sequence, timed before, between and after the run). The ideal in context
+times the same kind of decodes after 0, 64, 128 and 256 cached tokens and takes each of the run's
+decodes at its own size and offset (`_prefill.py`): the honest yardstick, since a piece evaluated
+after a cached prefix attends over it. It also prints the ideal
 at the engine's best timed rate (the timed size with the highest mean rate), which no run of short prompts
 evaluated one at a time can reach. Every figure comes with the machine and its load.
 """
@@ -23,14 +27,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _prefill import SIZES, context_rates, prefill_rates, rate_at, rate_in_context, record_decodes, show
 from peers import dailydilemmas_protocol, harness_style
 
 import valuelens
 from valuelens.backends.llamacpp import LlamaCppBackend, cpu_flags, has_amx
 from valuelens.prompts import LABELS, Condition, dilemma_jobs
 from valuelens.runner import p_first
-
-SIZES = (16, 32, 64, 128, 256, 512)
 
 
 def machine(backend: LlamaCppBackend) -> str:
@@ -56,73 +59,37 @@ def load() -> str:
     return f"load average {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
 
 
-def prefill_rates(backend: LlamaCppBackend, pool: list[int], seed: int) -> dict[int, float]:
-    """Tokens/s of one fresh sequence of n tokens (no cached prefix), median of 3, per n in SIZES."""
-    rates: dict[int, float] = {}
-    for n in SIZES:
-        runs = []
-        for k in range(3):
-            start = (seed * 7919 + k * 1009 + n) % (len(pool) - n)
-            backend.forget()
-            t0 = time.perf_counter()
-            backend.score_chunks([(tuple(pool[start : start + n]),)], list(LABELS))
-            runs.append(n / (time.perf_counter() - t0))
-        rates[n] = statistics.median(runs)
-    backend.forget()
-    return rates
-
-
-def rate_at(rates: list[dict[int, float]], n: float) -> float:
-    """Raw prefill rate at n tokens per decode: mean over the timings, linear in between sizes."""
-    return float(np.mean([np.interp(n, SIZES, [r[s] for s in SIZES]) for r in rates]))
-
-
-def record_decodes(backend: LlamaCppBackend) -> tuple[list[int], list[float]]:
-    """Sizes and wall times of the backend's llama_decode calls from now on (its label scoring evaluates
-    through Llama.eval); the time is Llama.eval's, which holds the decode and copying the last logits."""
-    sizes: list[int] = []
-    spent: list[float] = []
-    llm = backend._llm
-    inner = llm.eval
-
-    def eval_and_record(tokens: list[int]) -> None:
-        sizes.append(len(tokens))
-        t0 = time.perf_counter()
-        inner(tokens)
-        spent.append(time.perf_counter() - t0)
-
-    llm.eval = eval_and_record  # type: ignore[method-assign]
-    return sizes, spent
-
-
 def token_pool(backend: LlamaCppBackend) -> list[int]:
     text = " ".join(d.situation + " " + d.question for d in valuelens.load_suite("core").dilemmas)
     return backend.tokenize(text)[1:]
 
 
-def show_rates(when: str, r: dict[int, float]) -> None:
-    print(f"raw prefill {when}: " + ", ".join(f"{n} tokens {v:.0f}/s" for n, v in r.items()) + f"; {load()}")
+def _timings(backend: LlamaCppBackend, pool: list[int], seed: int, when: str) -> tuple[dict, dict]:
+    fresh, context = prefill_rates(backend, pool, seed), context_rates(backend, pool, seed)
+    show(when, fresh, context, load())
+    return fresh, context
 
 
 def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
     pool = token_pool(backend)
     n_items = limit or len(valuelens.load_suite("core").dilemmas)
-    rates = [prefill_rates(backend, pool, 0)]
-    show_rates("before", rates[-1])
+    fresh, context = map(list, zip(_timings(backend, pool, 0, "before"), strict=True))
     seconds, tokens, prompts, decodes = 0.0, 0, 0, 0
     sizes: list[int] = []
-    in_eval = 0.0
+    offsets: list[int] = []
+    in_eval, replayed = 0.0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "bench.sqlite"
         for part, upto in enumerate((n_items // 2, n_items)):
             d0 = backend.evals
-            recorded, spent = record_decodes(backend)
+            seen = record_decodes(backend)
             t0 = time.perf_counter()
             r = valuelens.run("llamacpp/gemma-3-270m", "core", limit=upto, store=store, backend=backend)
             seconds += time.perf_counter() - t0
             del backend._llm.eval  # the class method again
-            sizes += recorded
-            in_eval += sum(spent)
+            sizes += seen.sizes
+            offsets += seen.offsets
+            in_eval += sum(seen.seconds)
             inv = r.invocation
             assert inv is not None and inv.failed == 0
             tokens, prompts, decodes = (
@@ -134,15 +101,19 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
                 f"part {part + 1}: {inv.model_calls} prompts, {inv.tokens_prompt} prompt tokens, "
                 f"{inv.tokens_evaluated} evaluated, {time.perf_counter() - t0:.1f} s; {load()}"
             )
-            backend.forget()  # the raw prefill timing must not leave anything the run could reuse, or v.v.
-            rates.append(prefill_rates(backend, pool, part + 1))
-            show_rates("after" if part else "between", rates[-1])
+            replay = seen.replay(backend)
+            replayed += replay
+            print(f"  its {len(seen.sizes)} decodes replayed back to back: {replay:.1f} s; {load()}")
+            f, c = _timings(backend, pool, part + 1, "after" if part else "between")
+            fresh.append(f)
+            context.append(c)
     per_decode = tokens / decodes
     assert sum(sizes) == tokens, (sum(sizes), tokens)
-    ideal = sum(n / rate_at(rates, n) for n in sizes)
+    ideal = sum(n / rate_at(fresh, n) for n in sizes)
+    ideal_ctx = sum(n / rate_in_context(context, n, p) for n, p in zip(sizes, offsets, strict=True))
     rate = tokens / ideal
-    best_n = max(SIZES, key=lambda n: rate_at(rates, n))
-    best = rate_at(rates, best_n)
+    best_n = max(SIZES, key=lambda n: rate_at(fresh, n))
+    best = rate_at(fresh, best_n)
     pb = r.position_bias()
     print(
         f"run: {len(r.dilemmas)} dilemmas, {prompts} prompts in {seconds:.1f} s "
@@ -154,15 +125,25 @@ def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
     )
     print(
         f"decode sizes: median {statistics.median(sizes):.0f}, quartiles {np.percentile(sizes, 25):.0f}-"
-        f"{np.percentile(sizes, 75):.0f}, largest {max(sizes)}"
+        f"{np.percentile(sizes, 75):.0f}, largest {max(sizes)}; cached tokens before them: median "
+        f"{statistics.median(offsets):.0f}, quartiles {np.percentile(offsets, 25):.0f}-{np.percentile(offsets, 75):.0f}, "
+        f"largest {max(offsets)}"
     )
     print(
-        f"ideal {ideal:.1f} s at {rate:.0f} tokens/s (raw prefill at the run's own decode sizes); "
+        f"ideal {ideal:.1f} s at {rate:.0f} tokens/s (fresh raw prefill at the run's own decode sizes); "
         f"achieved/ideal = {seconds / ideal:.3f}"
     )
     print(
-        f"where the time went: {in_eval:.1f} s in the engine's decodes (Llama.eval; {in_eval / ideal:.3f}x ideal), "
-        f"{seconds - in_eval:.1f} s elsewhere (prompts, tokenizing, label log-probabilities, store, analysis)"
+        f"ideal in context {ideal_ctx:.1f} s at {tokens / ideal_ctx:.0f} tokens/s (raw prefill at each decode's own "
+        f"size after its own number of cached tokens); achieved/ideal = {seconds / ideal_ctx:.3f}"
+    )
+    print(
+        f"the run's own decodes replayed back to back (same tokens, offsets and order; nothing in between) "
+        f"took {replayed:.1f} s; achieved / that = {seconds / replayed:.3f}"
+    )
+    print(
+        f"where the time went: {in_eval:.1f} s in the engine's decodes (Llama.eval; {in_eval / ideal_ctx:.3f}x ideal "
+        f"in context), {seconds - in_eval:.1f} s elsewhere (prompts, tokenizing, label log-probabilities, store, analysis)"
     )
     print(
         f"at the best timed rate ({best_n} tokens per decode, {best:.0f} tokens/s) the same tokens would take {tokens / best:.1f} s; "
@@ -196,7 +177,7 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
                 picks, tokens[name] = dailydilemmas_protocol(backend, prompts, share_prefix=name.endswith("cache"))
                 answers[name] = picks
             else:
-                lps, tokens[name] = harness_style(backend, prompts)
+                lps, tokens[name] = backend.on_engine(harness_style, backend, prompts)  # where the run evaluates
                 answers[name] = [p_first({"logprobs": dict(zip(LABELS, lp, strict=True))}, LABELS) for lp in lps]
             times[name].append(time.perf_counter() - t0)
         print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()) + f"; {load()}")
@@ -222,6 +203,31 @@ def peers(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
             f"{name} greedy picks vs valuelens's likelier label: {agree} of {len(vl)} agree, "
             f"{int(np.sum(picks == 0.5))} unparsed"
         )
+
+
+def against_replay(backend: LlamaCppBackend, limit: int, rounds: int) -> None:
+    """Rounds of: the run (fresh store), then its own decodes replayed back to back; the ratio pair by pair."""
+    ratios, engine = [], []
+    for rnd in range(rounds):
+        backend.forget()
+        seen = record_decodes(backend)
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            valuelens.run("llamacpp/gemma-3-270m", "core", limit=limit, store=Path(tmp) / "s.sqlite", backend=backend)
+        seconds = time.perf_counter() - t0
+        del backend._llm.eval
+        replay = seen.replay(backend)
+        ratios.append(seconds / replay)
+        engine.append(sum(seen.seconds) / replay)
+        print(
+            f"round {rnd + 1}: run {seconds:.1f} s ({sum(seen.seconds):.1f} s in its {len(seen.sizes)} decodes), "
+            f"the same decodes replayed {replay:.1f} s; run / replay {ratios[-1]:.3f}; {load()}"
+        )
+    print(
+        f"run / its own decodes back to back: median {statistics.median(ratios):.3f} "
+        f"(rounds {', '.join(f'{x:.3f}' for x in ratios)}); the run's decodes alone / replay: median "
+        f"{statistics.median(engine):.3f}"
+    )
 
 
 def check(backend: LlamaCppBackend, limit: int | None) -> None:
@@ -251,13 +257,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N dilemmas (default: all; --peers: 60)")
     ap.add_argument("--peers", action="store_true", help="time the DailyDilemmas and harness-style protocols too")
-    ap.add_argument("--rounds", type=int, default=3, help="--peers: interleaved rounds")
+    ap.add_argument("--rounds", type=int, default=3, help="--peers, --replay: interleaved rounds")
     ap.add_argument("--check", action="store_true", help="compare batched and one-at-a-time evaluation")
+    ap.add_argument("--replay", action="store_true", help="rounds of the run against its own decodes back to back")
     args = ap.parse_args()
     backend = LlamaCppBackend()
     print(f"machine: {machine(backend)}; {load()}")
     if args.peers:
         peers(backend, args.limit or 60, args.rounds)
+    elif args.replay:
+        against_replay(backend, args.limit or 90, args.rounds)
     elif args.check:
         check(backend, args.limit)
     else:
