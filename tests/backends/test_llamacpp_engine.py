@@ -128,3 +128,32 @@ def test_every_llama_cpp_call_runs_on_one_thread(monkeypatch) -> None:
     kinds = {kind for kind, _ in callers}
     assert kinds == {"load", "decode"} and len(callers) > 10 and callers.count(("load", engine)) == 2
     assert {ident for _, ident in callers} == {engine} and engine != threading.get_ident()
+
+
+def test_the_server_wrapper_runs_model_calls_on_the_engine_thread(monkeypatch) -> None:
+    """llama-cpp-python's server app calls the model through starlette's thread pool (any of its
+    threads, each its own OpenMP team); the wrapper hands those calls, streamed steps too, to the
+    process's one engine thread."""
+    import asyncio
+    import threading
+
+    app = pytest.importorskip("llama_cpp.server.app", reason="the llama-cpp-python server extra is not installed")
+    from valuelens.backends.llamacpp import server
+    from valuelens.backends.llamacpp._engine import shared_engine
+
+    monkeypatch.setattr(app, "run_in_threadpool", app.run_in_threadpool)  # restored after the test
+    monkeypatch.setattr(app, "iterate_in_threadpool", app.iterate_in_threadpool)
+    server.use_one_engine_thread()
+
+    def steps():
+        for _ in range(3):
+            yield threading.get_ident()
+
+    async def calls() -> tuple[set[int], list[int]]:
+        called = await asyncio.gather(*(app.run_in_threadpool(threading.get_ident) for _ in range(8)))
+        streamed = [ident async for ident in app.iterate_in_threadpool(await app.run_in_threadpool(steps))]
+        return set(called), streamed
+
+    called, streamed = asyncio.run(calls())
+    engine = shared_engine().ident
+    assert called == {engine} and streamed == [engine] * 3 and engine != threading.get_ident()
