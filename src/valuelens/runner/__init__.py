@@ -1,7 +1,7 @@
 """Ask what the store does not answer: one invocation path from backend to finished run, and answer parsing."""
 
 from valuelens.runner._answers import is_refusal, label_distribution, p_first, parse_choice
-from valuelens.runner._costs import PartCost, cost_fields, stored_cost_fields
+from valuelens.runner._costs import PartCost, cost_fields, stored_cost_fields, usd
 from valuelens.runner._execute import (
     SAMPLE_MAX_TOKENS,
     SAMPLES_PER_ORDER,
@@ -56,4 +56,5 @@ __all__ = [
     "scaled",
     "session",
     "stored_cost_fields",
+    "usd",
 ]

@@ -53,7 +53,7 @@ class PartCost:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["cost_usd"] = None if self.cost_usd is None else round(self.cost_usd, 6)
+        out["cost_usd"] = usd(self.cost_usd)
         return out
 
 
@@ -61,12 +61,12 @@ def cost_fields(model: str, model_cost: float | None, judge: PartCost | None) ->
     """A summary's cost keys: `cost_usd` (the sum of the priced parts; None when no part has a price)
     and, where a judge read the answers, `model_cost_usd`, `judge` (its part) and `cost_unpriced`."""
     if judge is None:
-        return {"cost_usd": None if model_cost is None else round(model_cost, 6)}
+        return {"cost_usd": usd(model_cost)}
     costs = [c for c in (model_cost, judge.cost_usd) if c is not None]
     unpriced = [name for name, c in ((model, model_cost), (judge.model, judge.cost_usd)) if c is None]
     return {
-        "cost_usd": round(sum(costs), 6) if costs else None,
-        "model_cost_usd": None if model_cost is None else round(model_cost, 6),
+        "cost_usd": usd(sum(costs)) if costs else None,
+        "model_cost_usd": usd(model_cost),
         "judge": judge.to_dict(),
         "cost_unpriced": unpriced,
     }

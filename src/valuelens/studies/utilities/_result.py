@@ -20,7 +20,7 @@ from valuelens.analysis import (
     position_bias,
     wilson_interval,
 )
-from valuelens.runner import ExecStats, answer_kinds
+from valuelens.runner import ExecStats, answer_kinds, usd
 from valuelens.store import RunRecord, Store, status_fields
 from valuelens.studies._protocol import pick_frames, prompt_format
 from valuelens.studies.utilities._labels import HELDOUT, TRAINING, PairLabels, pair_labels
@@ -196,7 +196,7 @@ class UtilitiesRun:
             "tokens_prompt": inv.tokens_prompt,
             "tokens_evaluated": inv.tokens_evaluated,
             "tokens_completion": inv.tokens_completion,
-            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "cost_usd": usd(self.cost_usd),
             "prices_date": self.prices_date,
             "seconds": round(self.seconds, 3),
             "budget": spec.get("budget"),
