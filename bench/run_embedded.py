@@ -64,7 +64,9 @@ def token_pool(backend: LlamaCppBackend) -> list[int]:
     return backend.tokenize(text)[1:]
 
 
-def _timings(backend: LlamaCppBackend, pool: list[int], seed: int, when: str) -> tuple[dict, dict]:
+def _timings(
+    backend: LlamaCppBackend, pool: list[int], seed: int, when: str
+) -> tuple[dict[int, float], dict[tuple[int, int], float]]:
     fresh, context = prefill_rates(backend, pool, seed), context_rates(backend, pool, seed)
     show(when, fresh, context, load())
     return fresh, context
@@ -73,7 +75,8 @@ def _timings(backend: LlamaCppBackend, pool: list[int], seed: int, when: str) ->
 def full_run(backend: LlamaCppBackend, limit: int | None) -> None:
     pool = token_pool(backend)
     n_items = limit or len(valuelens.load_suite("core").dilemmas)
-    fresh, context = map(list, zip(_timings(backend, pool, 0, "before"), strict=True))
+    f, c = _timings(backend, pool, 0, "before")
+    fresh, context = [f], [c]
     seconds, tokens, prompts, decodes = 0.0, 0, 0, 0
     sizes: list[int] = []
     offsets: list[int] = []

@@ -6,13 +6,13 @@ import hashlib
 from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl
 
 import numpy as np
 
 from valuelens.backends._base import BackendBase, Failed, Usage
-from valuelens.backends.llamacpp._engine import runs_on_engine, shared_engine
+from valuelens.backends.llamacpp._engine import P, T, runs_on_engine, shared_engine
 from valuelens.backends.llamacpp._load import (
     cpu_flags,
     engine_params,
@@ -30,8 +30,6 @@ from valuelens.prompts import Prompt
 N_CTX = 4096
 N_BATCH = 512
 OPTIONS = ("threads", "template")
-P = ParamSpec("P")
-T = TypeVar("T")
 __all__ = ["EMBEDDED", "N_CTX", "LlamaCppBackend", "embedded_model_path", "file_sha256"]
 
 

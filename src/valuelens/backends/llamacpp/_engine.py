@@ -1,14 +1,15 @@
-"""One thread for every llama.cpp call of a loaded model.
+"""One thread for every llama.cpp call of the process.
 
 llama-cpp-python's wheels build llama.cpp with OpenMP, and ggml synchronises its worker threads with
 OpenMP barriers hundreds of times per decode. libgomp gives every thread that starts a parallel region
-its own team of workers. When a model is evaluated from several threads (asyncio's default executor
+its own team of workers. When models are evaluated from several threads (asyncio's default executor
 hands successive batches to whichever of its threads is free; a benchmark or test calls from the main
-thread; a judge or a sweep holds several models), the process holds several teams; once their threads outnumber the CPUs, libgomp stops spinning
-at barriers and puts threads to sleep instead. On a 2-CPU machine with 2 llama.cpp threads a run then
-made 40,000-90,000 voluntary context switches per 80 prompts instead of about 50, and its decodes took
-1.1-2.0x as long as the same decodes replayed from one thread (BENCHMARKS.md, "One engine
-thread"). Loading and evaluating every model on one thread of the process keeps one team.
+thread; a judge or a sweep holds several models), the process holds several teams; once their threads
+outnumber the CPUs, libgomp stops spinning at barriers and puts threads to sleep instead. On a 2-CPU
+machine with 2 llama.cpp threads a run then made 40,000-90,000 voluntary context switches per 80
+prompts instead of about 50, and its decodes took 1.1-2.0x as long as the same decodes replayed from
+one thread (BENCHMARKS.md, "One engine thread"). Loading and evaluating every model on one thread of
+the process keeps one team.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ S = TypeVar("S", bound=HasEngine)
 
 
 class EngineThread:
-    """A single worker thread on which a model is loaded, evaluated and closed."""
+    """A single worker thread on which models are loaded, evaluated and closed."""
 
     def __init__(self, name: str = "valuelens-llama") -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
@@ -48,10 +49,6 @@ class EngineThread:
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(*args, **kwargs)` on the engine thread, awaited without blocking the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args, **kwargs))
-
-    def close(self) -> None:
-        """Stop the thread once what was submitted has run."""
-        self._pool.shutdown(wait=True)
 
 
 _shared: EngineThread | None = None

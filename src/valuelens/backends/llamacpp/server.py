@@ -14,12 +14,11 @@ from __future__ import annotations
 import runpy
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
-from valuelens.backends.llamacpp._engine import shared_engine
+from valuelens.backends.llamacpp._engine import T, shared_engine
 from valuelens.backends.llamacpp._load import EngineParams, cpu_flags, engine_params, llama_params, resolve_threads
 
-T = TypeVar("T")
 _END = object()
 
 
